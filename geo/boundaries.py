@@ -1,0 +1,59 @@
+"""Read official boundary files into tidy GeoDataFrames (code, name, geometry in EPSG:4326)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import shapely
+
+from geo import BNG, WGS84
+from sna.errors import SourceError
+
+CODE_COLUMNS = ("LSOA11CD", "lsoa21cd", "LSOA21CD", "LAD24CD", "LAD21CD", "AREACD", "WD23CD", "MSOA11CD", "code")
+NAME_COLUMNS = ("LSOA11NM", "lsoa21nm", "LSOA21NM", "LAD24NM", "LAD21NM", "AREANM", "WD23NM", "MSOA11NM", "name")
+
+
+def read_boundaries(path: Path, codes: set[str] | None = None) -> gpd.GeoDataFrame:
+    """Areas in a boundary file as code, name, geometry (valid, EPSG:4326), optionally filtered."""
+    try:
+        frame = pyogrio.read_dataframe(path)
+    except Exception as exc:  # pyogrio raises several DataSource errors; all mean 'unreadable'
+        raise SourceError(f"Cannot read boundary file {path}: {exc}. Check the file or fetch it again.") from exc
+    code_col = next((c for c in CODE_COLUMNS if c in frame.columns), None)
+    name_col = next((c for c in NAME_COLUMNS if c in frame.columns), None)
+    if code_col is None or name_col is None:
+        raise SourceError(f"Boundary file {path} has no recognised code/name columns (found {list(frame.columns)}).")
+    frame = frame.rename(columns={code_col: "code", name_col: "name"})[["code", "name", "geometry"]]
+    if frame.crs is None:  # TopoJSON from ONSvisual is lon/lat without a declared CRS
+        frame = frame.set_crs(WGS84)
+    frame = frame.to_crs(WGS84)
+    if codes is not None:
+        frame = frame[frame["code"].isin(codes)]
+    frame = frame.copy()
+    frame["geometry"] = shapely.make_valid(frame.geometry.values)
+    frame["geometry"] = [_polygonal(g) for g in frame.geometry]
+    return frame.reset_index(drop=True)
+
+
+def _polygonal(geom):
+    """make_valid can return a GeometryCollection with slivers of lines: keep the polygons."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    polys = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(polys) if polys else geom
+
+
+def display_geometry(frame: gpd.GeoDataFrame, tolerance_m: float = 12.0) -> gpd.GeoSeries:
+    """Simplified geometry for the browser: topology-preserving, in metres, back to lon/lat."""
+    projected = frame.geometry.to_crs(BNG)
+    simplified = projected.simplify(tolerance_m, preserve_topology=True)
+    return simplified.to_crs(WGS84)
+
+
+def dissolve(frame: gpd.GeoDataFrame, by: str) -> gpd.GeoDataFrame:
+    """Union polygons that share a parent code (wards from LSOAs)."""
+    merged = frame.dissolve(by=by, as_index=False)
+    merged["geometry"] = shapely.make_valid(merged.geometry.values)
+    return merged

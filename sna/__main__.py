@@ -1,0 +1,5 @@
+import sys
+
+from sna.cli import main
+
+sys.exit(main())

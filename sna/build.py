@@ -1,0 +1,145 @@
+"""Build the database: every step writes into a temporary DuckDB file beside the target, which is
+validated and then renamed over the old one. A failed or killed build leaves the old database intact.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pandas as pd
+
+import sna
+from sna import indicators as registry
+from sna import sources, studyarea
+from sna.config import REPO_ROOT, Settings, settings
+from sna.context import BuildContext
+from sna.crime import build_crime
+from sna.errors import DatabaseError
+from sna.la_indicators import build_la_indicators
+from sna.load_areas import build_areas
+from sna.load_indicators import build_lsoa_indicators
+from sna.places import build_places
+from sna.postcodes import build_postcodes
+from sna.schools import build_schools
+
+# The build, in order. Each step reads its sources through the registry and writes its tables.
+STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
+    ("areas and populations", build_areas),
+    ("LSOA indicators (IoD 2019, IoD 2025, population)", build_lsoa_indicators),
+    ("police.uk crime", build_crime),
+    ("schools", build_schools),
+    ("postcodes", build_postcodes),
+    ("local authority indicators", build_la_indicators),
+    ("impact areas and routes", build_places),
+]
+VALUE_TABLE_COLUMNS = ["indicator_id", "area_code", "level", "period", "value", "numerator", "denominator", "note"]
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    db_path: Path
+    seconds: float
+    tables: dict[str, int]
+    step_seconds: dict[str, float]
+
+
+def code_version() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        sha = ""
+    return f"{sna.__version__}+{sha}" if sha else sna.__version__
+
+
+def build(area_key: str | None = None, config: Settings | None = None, progress: bool = True,
+          on_step: Callable[[str], None] | None = None) -> BuildSummary:
+    """Build the database for a study area into config.db_path (atomically)."""
+    config = config or settings()
+    area = studyarea.load(area_key or config.area)
+    target = config.db_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.building-{os.getpid()}")
+    temp.unlink(missing_ok=True)
+    started = time.perf_counter()
+    step_seconds: dict[str, float] = {}
+    con = duckdb.connect(str(temp))
+    try:
+        ctx = BuildContext(area=area, config=config, con=con, code_version=code_version(), progress=progress)
+        for name, step in STEPS:
+            if on_step:
+                on_step(name)
+            t0 = time.perf_counter()
+            step(ctx)
+            step_seconds[name] = round(time.perf_counter() - t0, 2)
+        _finish(ctx)
+        tables = validate(con)
+        con.close()
+        os.replace(temp, target)
+    except BaseException:
+        con.close()
+        temp.unlink(missing_ok=True)
+        Path(f"{temp}.wal").unlink(missing_ok=True)
+        raise
+    return BuildSummary(target, round(time.perf_counter() - started, 2), tables, step_seconds)
+
+
+def _finish(ctx: BuildContext) -> None:
+    """Tables every step contributes to: values, the catalogue, sources, the log and metadata."""
+    values = pd.concat(ctx.values, ignore_index=True)[VALUE_TABLE_COLUMNS]
+    values = values.sort_values(["indicator_id", "level", "area_code", "period"]).reset_index(drop=True)
+    ctx.write("indicator_values", values)
+    used = set(values["indicator_id"])
+    catalogue = pd.DataFrame([vars(i) for i in registry.catalogue().values() if i.id in used])
+    crime_sources = ",".join(ctx.area.crime_sources)
+    catalogue["source"] = catalogue["source"].replace({"crime": crime_sources})
+    catalogue["aggregation_text"] = catalogue["aggregation"].map(registry.AGGREGATIONS)
+    catalogue["polarity_text"] = catalogue["polarity"].map(registry.POLARITIES)
+    extra = ctx.frames.get("extra_indicators")
+    if extra is not None:
+        catalogue = pd.concat([catalogue, extra[extra["id"].isin(used) & ~extra["id"].isin(catalogue["id"])]], ignore_index=True)
+    first_source = catalogue["source"].str.split(",").str[0].map(sources.all_sources())
+    catalogue["publisher"] = [s.publisher if s else "" for s in first_source]
+    catalogue["vintage"] = [s.vintage if s else "" for s in first_source]
+    catalogue["licence"] = [s.licence if s else "" for s in first_source]
+    catalogue["official_page"] = [s.official_page if s else "" for s in first_source]
+    ctx.write("indicators", catalogue)
+    ctx.write("sources", pd.DataFrame([vars(s) for s in sources.all_sources().values()]))
+    ctx.write("build_log", pd.DataFrame(ctx.log))
+    ctx.write("data_quality", pd.DataFrame(ctx.quality, columns=["topic", "source_id", "period", "measure", "value", "detail"]))
+    meta = {"area_key": ctx.area.key, "area_name": ctx.area.name, "area_short_name": ctx.area.short_name,
+            "region_code": ctx.area.region_code, "lad_codes": ",".join(ctx.area.lad_codes),
+            "serious_violence": ",".join(ctx.area.serious_violence), "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "code_version": ctx.code_version, "notes": "\n".join(ctx.notes)}
+    ctx.write("meta", pd.DataFrame({"key": list(meta), "value": list(meta.values())}))
+
+
+REQUIRED_TABLES = ("areas", "indicator_values", "indicators", "sources", "build_log", "meta", "crimes", "crime_counts", "data_quality")
+
+
+def validate(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Checks before the new database replaces the old: tables, keys, metadata for every value."""
+    present = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    missing = [t for t in REQUIRED_TABLES if t not in present]
+    if missing:
+        raise DatabaseError(f"Build produced no {', '.join(missing)} table(s).")
+    checks = {
+        "areas without a code or name": "SELECT count(*) FROM areas WHERE code IS NULL OR name IS NULL",
+        "duplicate area codes": "SELECT count(*) - count(DISTINCT code || level) FROM areas",
+        "values whose indicator has no metadata": "SELECT count(*) FROM indicator_values v ANTI JOIN indicators i ON v.indicator_id = i.id",
+        "duplicate values": "SELECT count(*) FROM (SELECT indicator_id, area_code, level, period FROM indicator_values GROUP BY ALL HAVING count(*) > 1)",
+        "study LSOAs without geometry": "SELECT count(*) FROM areas WHERE level = 'lsoa11' AND geometry IS NULL",
+    }
+    problems = {name: con.execute(sql).fetchone()[0] for name, sql in checks.items()}
+    bad = {k: v for k, v in problems.items() if v}
+    if bad:
+        raise DatabaseError("The new database failed validation: " + "; ".join(f"{v} {k}" for k, v in bad.items()) + ". The previous database was kept.")
+    if con.execute("SELECT count(*) FROM areas WHERE level = 'lsoa11'").fetchone()[0] == 0:
+        raise DatabaseError("The new database holds no LSOAs. The previous database was kept.")
+    return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in sorted(present)}

@@ -1,0 +1,50 @@
+"""What the build steps share: the study area, settings, the open database and what they log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from sna import sources
+from sna.config import Settings
+from sna.studyarea import StudyArea
+
+
+@dataclass
+class BuildContext:
+    area: StudyArea
+    config: Settings
+    con: duckdb.DuckDBPyConnection
+    code_version: str
+    progress: bool = True
+    frames: dict[str, object] = field(default_factory=dict)  # shared intermediate results between steps
+    values: list[pd.DataFrame] = field(default_factory=list)  # indicator_values rows from every step
+    log: list[dict] = field(default_factory=list)
+    quality: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def source_path(self, source_id: str) -> Path:
+        return sources.locate(sources.get(source_id), self.config)
+
+    def record(self, step: str, source_id: str, rows_read: int, rows_loaded: int) -> None:
+        """One build-log row per source a step read."""
+        src = sources.get(source_id)
+        self.log.append({"step": step, "source_id": source_id, "file": src.file, "sha256": src.sha256,
+                         "rows_read": int(rows_read), "rows_loaded": int(rows_loaded),
+                         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                         "code_version": self.code_version})
+
+    def fact(self, topic: str, source_id: str, period: str, measure: str, value: float, detail: str = "") -> None:
+        """A data-quality fact users need to trust a figure (shown on Data and methods)."""
+        self.quality.append({"topic": topic, "source_id": source_id, "period": period, "measure": measure,
+                             "value": float(value), "detail": detail})
+
+    def write(self, table: str, frame: pd.DataFrame) -> None:
+        """Create (or replace) a table from a DataFrame."""
+        self.con.register("_frame", frame)
+        self.con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _frame')
+        self.con.unregister("_frame")

@@ -1,0 +1,146 @@
+"""Build step: the areas of the study area (LSOAs 2011 and 2021, wards, LADs, partnership) with
+names, parents, populations and geometry, plus the population weights other steps use."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.boundaries import display_geometry, dissolve, read_boundaries
+from sna import geography
+from sna.context import BuildContext
+from sna.errors import SourceError
+from sna.readers import read_csv, require_rows, to_number
+from sna.studyarea import check_lad_codes
+
+AGES_10_24 = [str(age) for age in range(10, 25)]
+LEVELS = ("lsoa11", "lsoa21", "ward", "lad", "partnership", "region", "country")
+
+
+def build_areas(ctx: BuildContext) -> None:
+    area = ctx.area
+    lad_region = read_csv(ctx.source_path("lk_lad24_region"), ["ltla24_code", "ltla24_name", "region24_code", "region24_name"])
+    ctx.record("areas", "lk_lad24_region", len(lad_region), len(lad_region))
+    check_lad_codes(area, dict(zip(lad_region["ltla24_code"], lad_region["ltla24_name"])))
+
+    ward_lookup = read_csv(ctx.source_path("lk_lsoa21_ward24"), ["lsoa21_code", "lsoa21_name", "ward24_code", "ward24_name", "ltla24_code", "ltla24_name"])
+    require_rows(ward_lookup, ctx.source_path("lk_lsoa21_ward24"), 30000)
+    link = read_csv(ctx.source_path("lk_lsoa11_lsoa21"), ["lsoa11_code", "lsoa11_name", "change_code", "lsoa21_code", "lsoa21_name"])
+    require_rows(link, ctx.source_path("lk_lsoa11_lsoa21"), 30000)
+    lsoa21 = geography.lsoa21_hierarchy(ward_lookup, lad_region)
+    lsoa11 = geography.lsoa11_hierarchy(link, lsoa21)
+    ctx.record("areas", "lk_lsoa21_ward24", len(ward_lookup), len(lsoa21))
+    ctx.record("areas", "lk_lsoa11_lsoa21", len(link), len(lsoa11))
+
+    sape_path = ctx.source_path("pop_sape_2020")
+    sape = require_rows(read_csv(sape_path, ["lsoa11_code", "total_population", *AGES_10_24]), sape_path, 30000)
+    pop_total = sape.set_index("lsoa11_code")["total_population"].astype(float)
+    pop_10_24 = sape.set_index("lsoa11_code")[AGES_10_24].astype(float).sum(axis=1)
+    ctx.record("areas", "pop_sape_2020", len(sape), int(sape["lsoa11_code"].str.startswith("E01").sum()))
+    f6_path = ctx.source_path("iod19_f6")
+    f6 = read_csv(f6_path, ["LSOA code (2011)", "Total population: mid 2015 (excluding prisoners)"])
+    iod19_pop = to_number(f6.set_index("LSOA code (2011)")["Total population: mid 2015 (excluding prisoners)"])
+    ctx.record("areas", "iod19_f6", len(f6), len(f6))
+
+    lsoa21_pop = geography.lsoa21_population(link, pop_total)
+    lsoa21_pop_10_24 = geography.lsoa21_population(link, pop_10_24)
+    ctx.frames.update(lsoa11=lsoa11, lsoa21=lsoa21, link=link,
+                      weights={"iod19_pop": iod19_pop, "pop_2020": pop_total, "pop_lsoa21": lsoa21_pop},
+                      pop_total=pop_total, pop_10_24=pop_10_24)
+
+    study11 = lsoa11[lsoa11["lad_code"].isin(area.lad_codes)].reset_index(drop=True)
+    study21 = lsoa21[lsoa21["lad_code"].isin(area.lad_codes)].reset_index(drop=True)
+    ctx.frames.update(study11=study11, study21=study21)
+    ctx.notes.append(f"{int(study11['ward_best_fit'].sum())} of {len(study11)} LSOAs (2011) have 2021 successors in more than one "
+                     "ward; they are placed in the ward holding most of their successors (best fit).")
+
+    geo11 = _study_geometry(ctx, "lsoa11", study11)
+    geo21 = _study_geometry(ctx, "lsoa21", study21) if "lsoa21" in area.boundaries else None
+    ctx.frames.update(geo11=geo11, geo21=geo21)
+
+    ward_source = geo21.merge(study21[["code", "ward_code"]], on="code") if geo21 is not None else geo11.merge(study11[["code", "ward_code"]], on="code")
+    wards = dissolve(ward_source[["ward_code", "geometry"]], by="ward_code").rename(columns={"ward_code": "code"})
+    lad_path = ctx.source_path(area.boundaries["lad"])
+    lads = read_boundaries(lad_path, set(area.lad_codes))
+    if len(lads) != len(area.lad_codes):
+        raise SourceError(f"{lad_path} holds {len(lads)} of the {len(area.lad_codes)} LADs of '{area.key}'. Use a boundary file that covers them.")
+    ctx.record("areas", area.boundaries["lad"], len(lads), len(lads))
+
+    rows = [
+        _lsoa_rows(study11, geo11, "lsoa11", pop_total, pop_10_24),
+        _lsoa_rows(study21, geo21, "lsoa21", lsoa21_pop, lsoa21_pop_10_24),
+        _parent_rows(study11, wards, "ward", "ward_code", "ward_name", pop_total, pop_10_24),
+        _parent_rows(study11, lads.drop(columns="name"), "lad", "lad_code", "lad_name", pop_total, pop_10_24),
+    ]
+    partnership = gpd.GeoDataFrame({"code": [area.key], "geometry": [shapely.union_all(lads.geometry.values)]}, crs=lads.crs)
+    rows.append(_parent_rows(study11.assign(p=area.key, pn=area.short_name), partnership, "partnership", "p", "pn", pop_total, pop_10_24))
+    region = lsoa11[lsoa11["region_code"] == area.region_code]
+    rows.append(_parent_rows(region, None, "region", "region_code", "region_name", pop_total, pop_10_24))
+    england = lsoa11.assign(c=geography.ENGLAND_CODE, n="England")
+    rows.append(_parent_rows(england, None, "country", "c", "n", pop_total, pop_10_24))
+    areas = pd.concat(rows, ignore_index=True)
+    areas["in_study"] = ~areas["level"].isin(["region", "country"])
+    ctx.write("areas", areas)
+    ctx.write("lsoa_lookup", link[link["lsoa11_code"].isin(study11["code"]) | link["lsoa21_code"].isin(study21["code"])]
+              .reset_index(drop=True))
+
+
+def _study_geometry(ctx: BuildContext, level: str, study: pd.DataFrame) -> gpd.GeoDataFrame:
+    source_id = ctx.area.boundaries[level]
+    path = ctx.source_path(source_id)
+    frame = read_boundaries(path, set(study["code"]))
+    missing = sorted(set(study["code"]) - set(frame["code"]))
+    if missing:
+        raise SourceError(f"{path} lacks {len(missing)} of the study area's {level.upper()}s (e.g. {missing[:3]}). "
+                          "Use a boundary file that covers every LAD of the study area.")
+    ctx.record("areas", source_id, len(frame), len(frame))
+    return frame
+
+
+def _geometry_columns(frame: gpd.GeoDataFrame | None, codes: pd.Series) -> pd.DataFrame:
+    if frame is None:
+        return pd.DataFrame({"code": codes, "lon": np.nan, "lat": np.nan, "geometry": None, "display": None})
+    points = frame.geometry.representative_point()
+    return pd.DataFrame({"code": frame["code"], "lon": points.x, "lat": points.y,
+                         "geometry": shapely.to_wkb(frame.geometry.values),
+                         "display": shapely.to_wkb(display_geometry(frame).values)})
+
+
+def _lsoa_rows(study: pd.DataFrame, geo: gpd.GeoDataFrame | None, level: str, pop: pd.Series, pop_young: pd.Series) -> pd.DataFrame:
+    base = study.assign(level=level, pop_total=study["code"].map(pop), pop_10_24=study["code"].map(pop_young))
+    base = base[["code", "name", "level", "ward_code", "lad_code", "region_code", "pop_total", "pop_10_24"]]
+    return base.merge(_geometry_columns(geo, study["code"]), on="code", how="left")
+
+
+def _parent_rows(members: pd.DataFrame, geo: gpd.GeoDataFrame | None, level: str, code_col: str, name_col: str,
+                 pop: pd.Series, pop_young: pd.Series) -> pd.DataFrame:
+    grouped = members.assign(pt=members["code"].map(pop), py=members["code"].map(pop_young))
+    out = grouped.groupby(code_col, as_index=False).agg(name=(name_col, "first"), pop_total=("pt", "sum"), pop_10_24=("py", "sum"),
+                                                       lad_code=("lad_code", "first"), region_code=("region_code", "first"))
+    out = out.rename(columns={code_col: "code"}).assign(level=level)
+    out["ward_code"] = out["code"] if level == "ward" else None
+    if level not in ("ward", "lsoa11", "lsoa21"):
+        out["lad_code"] = out["code"] if level == "lad" else None
+    if level in ("region", "country"):
+        out["region_code"] = out["code"] if level == "region" else None
+    geo_cols = _geometry_columns(geo, out["code"]) if geo is not None else _geometry_columns(None, out["code"])
+    return out.merge(geo_cols, on="code", how="left")[
+        ["code", "name", "level", "ward_code", "lad_code", "region_code", "pop_total", "pop_10_24", "lon", "lat", "geometry", "display"]]
+
+
+def parents_of(ctx: BuildContext, geography_level: str) -> list[tuple[str, pd.Series]]:
+    """For an LSOA generation, (level, LSOA code -> parent code) for every aggregate level.
+
+    Ward, LAD and partnership use the study area's LSOAs; region and England use every LSOA."""
+    frame = ctx.frames["lsoa11" if geography_level == "lsoa11" else "lsoa21"]
+    study = frame[frame["lad_code"].isin(ctx.area.lad_codes)]
+    region = frame[frame["region_code"] == ctx.area.region_code]
+    return [
+        ("ward", study.set_index("code")["ward_code"]),
+        ("lad", study.set_index("code")["lad_code"]),
+        ("partnership", pd.Series(ctx.area.key, index=study["code"])),
+        ("region", region.set_index("code")["region_code"]),
+        ("country", pd.Series(geography.ENGLAND_CODE, index=frame["code"])),
+    ]

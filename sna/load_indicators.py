@@ -1,0 +1,108 @@
+"""Build step: LSOA indicators from the registry (IoD 2019 and 2025, population), each kept on
+its own LSOA generation and vintage, with ward, LAD, partnership, region and England aggregates."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from sna import indicators as registry
+from sna.aggregate import VALUE_COLUMNS, aggregate
+from sna.context import BuildContext
+from sna.indicators import Indicator
+from sna.load_areas import parents_of
+from sna.readers import read_csv, require_rows, to_number
+
+KEY_COLUMNS = ("LSOA code (2011)", "lsoa11_code", "lsoa21_code")
+PERIOD_OF_SOURCE = {"iod19": "2019", "iod25": "2025", "pop_sape_2020": "mid-2020"}
+# The official IMD 2019 weights applied to File 9's exponentially transformed domain scores.
+IMD19_WEIGHTS = {
+    "Income Score - exponentially transformed": 0.225,
+    "Employment Score - exponentially transformed": 0.225,
+    "Education Score - exponentially transformed": 0.135,
+    "Health Score - exponentially transformed": 0.135,
+    "Crime Score - exponentially transformed": 0.093,
+    "Barriers Score - exponentially transformed": 0.093,
+    "Living Environment Score - exponentially transformed": 0.093,
+}
+
+
+def period_of(source_id: str) -> str:
+    return next((p for prefix, p in PERIOD_OF_SOURCE.items() if source_id.startswith(prefix)), "")
+
+
+def expand(ctx: BuildContext, ind: Indicator, national: pd.DataFrame, benchmarks: bool = True) -> pd.DataFrame:
+    """Study-area LSOA rows plus every aggregate level, in indicator_values form.
+
+    benchmarks=False leaves out the region and England: for data held only for the study area."""
+    study_codes = ctx.frames["study11" if ind.geography == "lsoa11" else "study21"]["code"]
+    parts = [national[national["area_code"].isin(study_codes)].assign(level=ind.geography)]
+    if ind.aggregation != "none":
+        weights = ctx.frames["weights"].get(ind.weight) if ind.weight else None
+        for level, parents in parents_of(ctx, ind.geography):
+            if not benchmarks and level in ("region", "country"):
+                continue
+            parts.append(aggregate(national, parents, ind.aggregation, weights, ind.scale).assign(level=level))
+    out = pd.concat(parts, ignore_index=True)
+    return out.assign(indicator_id=ind.id, note=None)
+
+
+def _frame(codes: pd.Series, values: pd.Series, period: str, numerator=np.nan, denominator=np.nan) -> pd.DataFrame:
+    return pd.DataFrame({"area_code": codes.to_numpy(), "period": period, "value": np.asarray(values, dtype=float),
+                         "numerator": numerator, "denominator": denominator})[VALUE_COLUMNS]
+
+
+def build_lsoa_indicators(ctx: BuildContext) -> None:
+    catalogue = registry.catalogue()
+    by_source: dict[str, list[Indicator]] = defaultdict(list)
+    for ind in catalogue.values():
+        if ind.loader == "column":
+            by_source[ind.source].append(ind)
+    national: dict[str, pd.DataFrame] = {}
+    for source_id, items in sorted(by_source.items()):
+        path = ctx.source_path(source_id)
+        header = read_csv(path, None, nrows=0).columns
+        key = next(c for c in KEY_COLUMNS if c in header)
+        table = require_rows(read_csv(path, [key, *sorted({i.column for i in items})]), path, 30000)
+        table = table[table[key].str.startswith("E01")]
+        for ind in items:
+            national[ind.id] = _frame(table[key], to_number(table[ind.column]), period_of(source_id))
+        ctx.record("lsoa_indicators", source_id, len(table), len(items))
+
+    for ind in catalogue.values():
+        if ind.loader == "imd19_score":
+            national[ind.id] = _imd19_score(ctx, ind)
+        elif ind.loader == "population":
+            national[ind.id] = _population(ctx, ind)
+    for ind in catalogue.values():
+        if ind.loader == "share_decile1":
+            decile = national[ind.column]
+            national[ind.id] = decile.assign(value=np.where(decile["value"].isna(), np.nan, np.where(decile["value"] == 1, ind.scale, 0.0)))
+
+    for ind_id, frame in national.items():
+        ctx.values.append(expand(ctx, catalogue[ind_id], frame))
+    ctx.frames["national_lsoa_values"] = national
+
+
+def _imd19_score(ctx: BuildContext, ind: Indicator) -> pd.DataFrame:
+    path = ctx.source_path(ind.source)
+    table = read_csv(path, ["LSOA code (2011)", *IMD19_WEIGHTS])
+    table = table[table["LSOA code (2011)"].str.startswith("E01")]
+    score = sum(to_number(table[col]) * weight for col, weight in IMD19_WEIGHTS.items())
+    ctx.record("lsoa_indicators", ind.source, len(table), 1)
+    return _frame(table["LSOA code (2011)"], score.round(3), "2019")
+
+
+def _population(ctx: BuildContext, ind: Indicator) -> pd.DataFrame:
+    total, young = ctx.frames["pop_total"], ctx.frames["pop_10_24"]
+    england = total.index[total.index.str.startswith("E01")]
+    total, young = total.loc[england], young.loc[england]
+    codes = pd.Series(england)
+    if ind.column == "total":
+        return _frame(codes, total, "mid-2020")
+    if ind.column == "10-24":
+        return _frame(codes, young, "mid-2020")
+    share = young / total * ind.scale
+    return _frame(codes, share, "mid-2020", numerator=young.to_numpy(), denominator=total.to_numpy())

@@ -1,0 +1,44 @@
+"""Reading tabular source files with checks that name the file and the problem.
+
+Why: a changed header or a half-written file must stop the build with a sentence a user can act
+on, not a KeyError three functions later.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sna.errors import SourceError
+
+
+def read_csv(path: Path, columns: list[str] | None = None, **kwargs) -> pd.DataFrame:
+    """Read a CSV (UTF-8 with or without BOM); require `columns` to be present."""
+    try:
+        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig", **{k: v for k, v in kwargs.items() if k in ("skiprows", "header", "names")})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path} is not a readable CSV ({exc}). Fetch the file again.") from exc
+    if columns:
+        missing = [c for c in columns if c not in header.columns]
+        if missing:
+            raise SourceError(
+                f"{path} lacks the column(s) {missing}. The file's header has changed (a different vintage or "
+                "format?): use the vintage named in sna/registry/sources.csv or update the registry.")
+    try:
+        return pd.read_csv(path, usecols=columns, encoding="utf-8-sig", low_memory=False, **kwargs)
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path} could not be parsed ({exc}); it may be truncated or corrupt. Fetch it again.") from exc
+
+
+def require_rows(frame: pd.DataFrame, path: Path, minimum: int) -> pd.DataFrame:
+    if len(frame) < minimum:
+        raise SourceError(f"{path} holds {len(frame):,} rows; at least {minimum:,} expected. The file looks truncated: fetch it again.")
+    return frame
+
+
+def to_number(series: pd.Series) -> pd.Series:
+    """Numbers that may carry thousands separators; anything else (suppression marks) becomes missing."""
+    if series.dtype == object:
+        series = series.astype(str).str.replace(",", "", regex=False).str.strip()
+    return pd.to_numeric(series, errors="coerce")

@@ -1,0 +1,1 @@
+"""`python -m sna import-routes FILE` (placeholder until the places work lands)."""

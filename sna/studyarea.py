@@ -1,0 +1,68 @@
+"""Study areas are configuration: data/areas/<name>.toml names a partnership and its LADs."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sna.config import AREAS_DIR
+from sna.errors import ConfigError
+
+DEFAULT_SERIOUS_VIOLENCE = ("Violence and sexual offences", "Robbery", "Possession of weapons")
+
+
+@dataclass(frozen=True)
+class StudyArea:
+    key: str
+    name: str
+    short_name: str
+    lad_codes: tuple[str, ...]
+    region_code: str
+    boundaries: dict[str, str]
+    crime_sources: tuple[str, ...] = ()
+    serious_violence: tuple[str, ...] = DEFAULT_SERIOUS_VIOLENCE
+    postcode_sources: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+
+def available(areas_dir: Path = AREAS_DIR) -> list[str]:
+    return sorted(p.stem for p in areas_dir.glob("*.toml"))
+
+
+def load(key: str, areas_dir: Path = AREAS_DIR) -> StudyArea:
+    """Read data/areas/<key>.toml; the error lists the areas that exist."""
+    path = areas_dir / f"{key}.toml"
+    if not path.exists():
+        raise ConfigError(f"Unknown study area '{key}'. Available: {', '.join(available(areas_dir))} (files in {areas_dir}).")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    missing = [k for k in ("name", "lad_codes", "region_code", "boundaries") if k not in raw]
+    if missing:
+        raise ConfigError(f"{path} lacks {', '.join(missing)}; see data/areas/west-midlands.toml for an example.")
+    if "lsoa11" not in raw["boundaries"] or "lad" not in raw["boundaries"]:
+        raise ConfigError(f"{path}: [boundaries] needs at least 'lsoa11' and 'lad' source ids.")
+    crime = raw.get("crime", {})
+    return StudyArea(
+        key=key,
+        name=raw["name"],
+        short_name=raw.get("short_name", raw["name"]),
+        lad_codes=tuple(raw["lad_codes"]),
+        region_code=raw["region_code"],
+        boundaries=dict(raw["boundaries"]),
+        crime_sources=tuple(crime.get("sources", ())),
+        serious_violence=tuple(crime.get("serious_violence", DEFAULT_SERIOUS_VIOLENCE)),
+        postcode_sources=tuple(raw.get("postcodes", {}).get("sources", ())),
+    )
+
+
+def check_lad_codes(area: StudyArea, known_lads: dict[str, str]) -> None:
+    """Every LAD code must be a current LAD in the official lookup."""
+    unknown = [code for code in area.lad_codes if code not in known_lads]
+    if unknown:
+        raise ConfigError(
+            f"Study area '{area.key}' names unknown local authority district code(s): {', '.join(unknown)}. "
+            "Use current ONS LAD codes (e.g. E08000025 for Birmingham) as listed in the LAD-to-region lookup."
+        )

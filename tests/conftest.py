@@ -1,0 +1,133 @@
+"""Shared fixtures: the real database, built once per test session from the mirrored sources."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from sna.config import settings
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def _sources_dir() -> Path:
+    config = settings()
+    if config.sources_dir is None or not config.sources_dir.exists():
+        pytest.skip("no mirrored sources (set SNA_SOURCES or place them in ../shared/sources)")
+    return config.sources_dir
+
+
+@pytest.fixture(scope="session")
+def sources_dir() -> Path:
+    return _sources_dir()
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory) -> Path:
+    """data built from the real mirror for the West Midlands into a session temp folder.
+
+    SNA_DB is pointed at it so that pages under AppTest and the served app read the same file."""
+    _sources_dir()
+    from sna.build import build
+
+    path = tmp_path_factory.mktemp("db") / "sna.duckdb"
+    os.environ["SNA_DB"] = str(path)
+    build("west-midlands", progress=False)
+    return path
+
+
+@pytest.fixture()
+def con(built_db):
+    from sna import db
+
+    connection = db.connect(built_db)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def served_app(built_db):
+    """`streamlit run app.py` on a free loopback port, reading the session's database.
+
+    Polls /_stcore/health instead of sleeping; prints the server log if it fails to start."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = ARTIFACTS / "streamlit-server.log"
+    ARTIFACTS.mkdir(exist_ok=True)
+    env = {**os.environ, "SNA_DB": str(built_db)}
+    repo = Path(__file__).resolve().parent.parent
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                                 "--server.address", "127.0.0.1", "--server.port", str(port),
+                                 "--browser.gatherUsageStats", "false"], cwd=repo, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read().strip() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start:\n" + log.read_text())
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (its own browser download does not work offline)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    chromium_path = os.environ.get("SNA_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium_path).exists():
+        pytest.skip(f"no Chromium at {chromium_path}: apt-get install -y chromium")
+    with playwright_api.sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=chromium_path, headless=True,
+                                      args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                            "--disable-component-update", "--disable-sync", "--no-first-run", "--enable-unsafe-swiftshader",
+                                            "--use-gl=angle", "--use-angle=swiftshader"])
+        yield instance
+        instance.close()
+
+
+def open_page(browser, url: str, path: str = "", width: int = 1280, height: int = 800):
+    """A new page at url/path, waiting until Streamlit has finished running the script.
+
+    Returns (page, console_errors) where console_errors collects the browser console's errors."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+    wait_for_app(page)
+    return page, errors
+
+
+def wait_for_app(page, timeout_ms: int = 60000) -> None:
+    """Wait for the app to be idle: the app view is present and no 'running' status widget shows."""
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout_ms)
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]') &&
+                 document.querySelector('[data-testid="stMain"], section.main') !== null""",
+        timeout=timeout_ms)
+    page.wait_for_timeout(300)
