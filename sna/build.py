@@ -65,6 +65,7 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
     area = studyarea.load(area_key or config.area)
     target = config.db_path
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(target)
     temp = target.with_name(f".{target.name}.building-{os.getpid()}")
     temp.unlink(missing_ok=True)
     started = time.perf_counter()
@@ -88,6 +89,14 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
         Path(f"{temp}.wal").unlink(missing_ok=True)
         raise
     return BuildSummary(target, round(time.perf_counter() - started, 2), tables, step_seconds)
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """A killed build leaves its temporary file behind; remove those whose process is gone."""
+    for stale in target.parent.glob(f".{target.name}.building-*"):
+        pid = stale.name.rsplit("-", 1)[-1].split(".")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            stale.unlink(missing_ok=True)
 
 
 def _finish(ctx: BuildContext) -> None:

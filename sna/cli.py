@@ -7,6 +7,7 @@ import sys
 import time
 from typing import Callable
 
+from sna.config import settings
 from sna.errors import SnaError
 
 
@@ -14,7 +15,7 @@ def _build(args: argparse.Namespace) -> int:
     from sna.build import build
 
     started = time.perf_counter()
-    print(f"Building the database for study area '{args.area or 'default'}'...")
+    print(f"Building the database for study area {args.area or settings().area!r}...")
     summary = build(args.area, progress=not args.quiet, on_step=lambda name: print(f"  - {name}", flush=True))
     print(f"Built {summary.db_path} in {summary.seconds:.1f} s ({time.perf_counter() - started:.1f} s with start-up).")
     for table, rows in summary.tables.items():

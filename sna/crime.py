@@ -19,7 +19,7 @@ from sna.aggregate import VALUE_COLUMNS
 from sna.config import REGISTRY_DIR
 from sna.context import BuildContext
 from sna.errors import SourceError
-from sna.load_indicators import expand
+from sna.load_indicators import expand_many
 from sna.readers import read_csv
 
 ASB = "Anti-social behaviour"
@@ -122,9 +122,9 @@ def _crime_indicators(ctx: BuildContext, crimes: pd.DataFrame, months: list[str]
     codes = ctx.frames["study11"]["code"]
     population = codes.map(ctx.frames["pop_total"]).to_numpy()
     masks = group_of(crimes["crime_type"], ctx.area.serious_violence)
-    for ind in registry.catalogue().values():
-        if ind.loader != "policeuk":
-            continue
+    items = [ind for ind in registry.catalogue().values() if ind.loader == "policeuk"]
+    national = {}
+    for ind in items:
         chosen = crimes[masks[ind.column]]
         table = chosen.groupby(["lsoa11_code", "month"]).size()
         rows = []
@@ -135,5 +135,5 @@ def _crime_indicators(ctx: BuildContext, crimes: pd.DataFrame, months: list[str]
                 rows.append(pd.DataFrame({"area_code": codes, "period": month, "value": value, "numerator": count, "denominator": population}))
             else:
                 rows.append(pd.DataFrame({"area_code": codes, "period": month, "value": count.astype(float), "numerator": count, "denominator": np.nan}))
-        national = pd.concat(rows, ignore_index=True)[VALUE_COLUMNS] if rows else pd.DataFrame(columns=VALUE_COLUMNS)
-        ctx.values.append(expand(ctx, ind, national, benchmarks=False))
+        national[ind.id] = pd.concat(rows, ignore_index=True)[VALUE_COLUMNS] if rows else pd.DataFrame(columns=VALUE_COLUMNS)
+    ctx.values.append(expand_many(ctx, items, national, benchmarks=False))

@@ -34,19 +34,33 @@ def period_of(source_id: str) -> str:
 
 
 def expand(ctx: BuildContext, ind: Indicator, national: pd.DataFrame, benchmarks: bool = True) -> pd.DataFrame:
+    """Study-area LSOA rows plus every aggregate level for one indicator (see expand_many)."""
+    return expand_many(ctx, [ind], {ind.id: national}, benchmarks)
+
+
+def expand_many(ctx: BuildContext, items: list[Indicator], national: dict[str, pd.DataFrame], benchmarks: bool = True) -> pd.DataFrame:
     """Study-area LSOA rows plus every aggregate level, in indicator_values form.
 
-    benchmarks=False leaves out the region and England: for data held only for the study area."""
-    study_codes = ctx.frames["study11" if ind.geography == "lsoa11" else "study21"]["code"]
-    parts = [national[national["area_code"].isin(study_codes)].assign(level=ind.geography)]
-    if ind.aggregation != "none":
-        weights = ctx.frames["weights"].get(ind.weight) if ind.weight else None
-        for level, parents in parents_of(ctx, ind.geography):
+    Indicators that aggregate alike (same geography, method, weight and multiplier) are
+    aggregated together in one pass. benchmarks=False leaves out the region and England: for
+    data held only for the study area."""
+    groups: dict[tuple, list[Indicator]] = defaultdict(list)
+    for ind in items:
+        groups[(ind.geography, ind.aggregation, ind.weight, ind.scale)].append(ind)
+    parts = []
+    for (geography, method, weight, scale), members in groups.items():
+        long = pd.concat([national[i.id].assign(indicator_id=i.id) for i in members], ignore_index=True)
+        long["area_code"] = long["area_code"].astype("category")  # map parents per category, not per row
+        study_codes = ctx.frames["study11" if geography == "lsoa11" else "study21"]["code"]
+        parts.append(long[long["area_code"].isin(study_codes)].assign(level=geography))
+        if method == "none":
+            continue
+        weights = ctx.frames["weights"].get(weight) if weight else None
+        for level, parents in parents_of(ctx, geography):
             if not benchmarks and level in ("region", "country"):
                 continue
-            parts.append(aggregate(national, parents, ind.aggregation, weights, ind.scale).assign(level=level))
-    out = pd.concat(parts, ignore_index=True)
-    return out.assign(indicator_id=ind.id, note=None)
+            parts.append(aggregate(long, parents, method, weights, scale).assign(level=level))
+    return pd.concat(parts, ignore_index=True).assign(note=None)
 
 
 def _frame(codes: pd.Series, values: pd.Series, period: str, numerator=np.nan, denominator=np.nan) -> pd.DataFrame:
@@ -81,8 +95,7 @@ def build_lsoa_indicators(ctx: BuildContext) -> None:
             decile = national[ind.column]
             national[ind.id] = decile.assign(value=np.where(decile["value"].isna(), np.nan, np.where(decile["value"] == 1, ind.scale, 0.0)))
 
-    for ind_id, frame in national.items():
-        ctx.values.append(expand(ctx, catalogue[ind_id], frame))
+    ctx.values.append(expand_many(ctx, [catalogue[i] for i in national], national))
     ctx.frames["national_lsoa_values"] = national
 
 

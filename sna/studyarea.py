@@ -31,8 +31,9 @@ def available(areas_dir: Path = AREAS_DIR) -> list[str]:
 
 
 def load(key: str, areas_dir: Path = AREAS_DIR) -> StudyArea:
-    """Read data/areas/<key>.toml; the error lists the areas that exist."""
-    path = areas_dir / f"{key}.toml"
+    """Read data/areas/<key>.toml (or a path to a .toml file); the error lists the areas that exist."""
+    path = Path(key) if key.endswith(".toml") else areas_dir / f"{key}.toml"
+    key = path.stem
     if not path.exists():
         raise ConfigError(f"Unknown study area '{key}'. Available: {', '.join(available(areas_dir))} (files in {areas_dir}).")
     try:

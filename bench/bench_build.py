@@ -1,0 +1,77 @@
+"""Build time against the time merely to read the same raw files; database size; peak memory.
+
+Run: python bench/bench_build.py   (prints one line per figure; ratios are taken in this one run)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+READ_ONLY = r"""
+import sys, time, duckdb, pandas as pd, pyogrio
+sys.path.insert(0, {repo!r})
+from sna import sources
+files = {files!r}
+t = time.perf_counter()
+for f in files:
+    path = sources.locate(sources.get(f))
+    if path.suffix in ('.geojson', '.json'):
+        pyogrio.read_dataframe(path)
+    elif f.startswith('pc_'):
+        pd.read_csv(path, header=None)
+    elif path.suffix == '.parquet':
+        pd.read_parquet(path)
+    else:
+        pd.read_csv(path, low_memory=False, encoding='utf-8-sig')
+print(time.perf_counter() - t)
+"""
+
+
+def run(code: str, env: dict) -> tuple[float, float, str]:
+    """Run python code in a fresh process; return (wall seconds, peak RSS MiB, stdout)."""
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return wall, peak, proc.stdout.strip()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "sna.duckdb"
+        env = {**os.environ, "SNA_DB": str(db)}
+        build_code = f"import sys, time; sys.path.insert(0, {str(REPO)!r}); from sna.build import build; t = time.perf_counter(); s = build(progress=False); print(time.perf_counter() - t)"
+        _, build_peak, build_out = run(build_code, env)
+        build_seconds = float(build_out.splitlines()[-1])
+        import duckdb
+
+        con = duckdb.connect(str(db), read_only=True)
+        files = [r[0] for r in con.execute("SELECT DISTINCT source_id FROM build_log ORDER BY 1").fetchall()]
+        con.close()
+        _, read_peak, read_out = run(READ_ONLY.format(repo=str(REPO), files=files), env)
+        read_seconds = float(read_out.splitlines()[-1])
+        result = {
+            "sources_read": len(files),
+            "build_seconds": round(build_seconds, 2),
+            "read_only_seconds": round(read_seconds, 2),
+            "build_over_read_ratio": round(build_seconds / read_seconds, 2),
+            "database_mib": round(db.stat().st_size / 2**20, 1),
+            "peak_rss_mib_max_of_children": round(max(build_peak, read_peak), 0),
+        }
+    for key, value in result.items():
+        print(f"{key}: {value}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
