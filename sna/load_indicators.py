@@ -50,16 +50,15 @@ def expand_many(ctx: BuildContext, items: list[Indicator], national: dict[str, p
     parts = []
     for (geography, method, weight, scale), members in groups.items():
         long = pd.concat([national[i.id].assign(indicator_id=i.id) for i in members], ignore_index=True)
-        long["area_code"] = long["area_code"].astype("category")  # map parents per category, not per row
         study_codes = ctx.frames["study11" if geography == "lsoa11" else "study21"]["code"]
         parts.append(long[long["area_code"].isin(study_codes)].assign(level=geography))
         if method == "none":
             continue
         weights = ctx.frames["weights"].get(weight) if weight else None
-        for level, parents in parents_of(ctx, geography):
-            if not benchmarks and level in ("region", "country"):
-                continue
-            parts.append(aggregate(long, parents, method, weights, scale).assign(level=level))
+        membership = pd.concat([pd.DataFrame({"code": parents.index, "level": level, "parent": parents.to_numpy()})
+                                for level, parents in parents_of(ctx, geography)
+                                if benchmarks or level not in ("region", "country")], ignore_index=True)
+        parts.append(aggregate(long, membership, method, weights, scale))
     return pd.concat(parts, ignore_index=True).assign(note=None)
 
 
