@@ -106,6 +106,11 @@ def build_crime(ctx: BuildContext) -> None:
         frames.append(kept)
     crimes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*CRIME_COLUMNS, "lsoa_from_source", "source_id"])
     crimes["lad_code"] = crimes["lsoa11_code"].map(lad_of)
+    # Points also go into 2021 LSOAs where their boundaries are held, so crime can sit beside IoD2025
+    # on the same geography without converting counts between LSOA generations.
+    geo21 = ctx.frames.get("geo21")
+    crimes["lsoa21_code"] = (assign_to_polygons(crimes["lon"], crimes["lat"], geo21).to_numpy()
+                             if geo21 is not None and len(crimes) else None)
     crimes["serious_violence"] = crimes["crime_type"].isin(ctx.area.serious_violence)
     ctx.write("crimes", crimes)
     counts = crimes.groupby(["lsoa11_code", "month", "crime_type"], as_index=False).size().rename(columns={"size": "n"})
