@@ -51,7 +51,7 @@ def aggregate(values: pd.DataFrame, parents: pd.Series | pd.DataFrame, method: s
     weight_frame = (pd.DataFrame({"code": weights.index.astype(str), "w": weights.to_numpy(dtype=float)})
                     if weights is not None else pd.DataFrame({"code": pd.Series(dtype=str), "w": pd.Series(dtype=float)}))
     data = values.assign(area_code=values["area_code"].astype(str))
-    con = duckdb.connect()
+    con = duckdb.connect(config={"threads": 1})  # one thread: sums in a fixed order, so rebuilds are identical
     try:
         con.register("v_in", data)
         con.register("p_in", parent_frame)

@@ -1,0 +1,138 @@
+"""The Places page: AppTest for its widgets, story, corridor and upload; a real-browser check of the map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import wait_for_app
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "3_Places.py")
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def run_page(built_db) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def table(at: AppTest, column: str):
+    """The first dataframe on the page with this column (AppTest does not expose dataframe keys)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_page_renders_routes_places_and_interventions(built_db):
+    at = run_page(built_db)
+    routes = table(at, "line shown")
+    assert len(routes) == 19
+    assert (routes["line shown"] == "APPROXIMATE").all()
+    interventions = table(at, "intervention")
+    assert interventions["reach_24_and_under"].sum() == 2934
+    assert any("approximate" in w.value.lower() for w in at.warning)
+    assert any("needs more police.uk months" in i.value for i in at.info)
+
+
+def test_filters_by_local_authority_and_status(built_db):
+    at = run_page(built_db)
+    at.multiselect(key="places_las").set_value(["E08000027"]).run()
+    assert len(table(at, "line shown")) == 2  # Dudley: St James, Kates Hill
+    assert set(at.selectbox(key="place").options) == {"St James's, Dudley"}
+    at.multiselect(key="places_las").set_value(["E08000025", "E08000026"]).run()
+    at.multiselect(key="route_status").set_value(["in development"]).run()
+    assert list(table(at, "line shown")["route_id"]) == ["coventry-wood-end"]
+    at.multiselect(key="places_las").set_value([]).run()
+    assert not at.exception
+    assert any("No local authority is selected" in i.value for i in at.info)
+
+
+def test_story_view_shows_the_place_and_its_indicators(built_db):
+    at = run_page(built_db)
+    at.selectbox(key="place").set_value("lozells").run()
+    assert not at.exception
+    assert any("Lozells" in m.value for m in at.markdown)
+    assert any("Eyes Wide Open" in m.value for m in at.markdown)
+    indicators = table(at, "indicator")
+    assert len(indicators) == 4
+    assert indicators["place"].notna().all()
+    assert any("para 5.2" in c.value for c in at.caption)
+
+
+def test_corridor_buffer_slider_changes_the_counts(built_db):
+    at = run_page(built_db)
+    at.selectbox(key="route").set_value("bham-lozells-1").run()
+    narrow = int(metric(at, "police.uk crimes in the corridor").replace(",", ""))
+    at.slider(key="buffer_m").set_value(800).run()
+    assert not at.exception
+    wide = int(metric(at, "police.uk crimes in the corridor").replace(",", ""))
+    assert wide > narrow >= 0
+    assert any("APPROXIMATE" in w.value for w in at.warning)
+    assert len(table(at, "lsoa21_code")) > 0
+
+
+def test_upload_valid_file_previews_in_session_only(built_db):
+    at = run_page(built_db)
+    data = (FIXTURES / "routes_valid.geojson").read_bytes()
+    at.file_uploader(key="routes_upload").set_value(("routes_valid.geojson", data, "application/geo+json")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("2 route line(s) previewed" in s.value for s in at.success)
+    routes = table(at, "line shown")
+    assert (routes["line shown"] == "route line").sum() == 2
+    # the database is untouched: a fresh session still sees 19 approximate lines
+    fresh = run_page(built_db)
+    assert (table(fresh, "line shown")["line shown"] == "APPROXIMATE").all()
+
+
+@pytest.mark.parametrize("name, words", [("routes_not_json.geojson", "not valid JSON"),
+                                         ("routes_point.geojson", "geometry is a Point"),
+                                         ("routes_no_crs.geojson", "no coordinate reference system"),
+                                         ("routes_outside.geojson", "not inside the study area"),
+                                         ("routes_hostile.geojson", "characters not allowed")])
+def test_upload_broken_file_gives_a_plain_message(built_db, name, words):
+    at = run_page(built_db)
+    at.file_uploader(key="routes_upload").set_value((name, (FIXTURES / name).read_bytes(), "application/geo+json")).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any(words in e for e in errors), errors
+    assert all("<script>" not in e for e in errors)
+    assert (table(at, "line shown")["line shown"] == "APPROXIMATE").all()
+
+
+@pytest.mark.browser
+def test_places_page_in_a_real_browser(served_app, browser, artifacts):
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    errors: list[str] = []
+    missing: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    try:
+        page.goto(f"{served_app}/Places", wait_until="domcontentloaded")
+        wait_for_app(page)
+        page.wait_for_selector("canvas", timeout=60000)
+        page.wait_for_timeout(3000)
+        assert page.get_by_text("Places: impact areas and Step Together routes").count() == 1
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator("canvas").count() >= 2  # overview and story maps
+        page.screenshot(path=str(artifacts / "places.png"))
+        page.get_by_role("tab", name="Route corridor").click()
+        wait_for_app(page)
+        page.wait_for_timeout(3000)
+        page.screenshot(path=str(artifacts / "places_corridor.png"))
+        assert page.locator('[data-testid="stException"]').count() == 0
+        # Streamlit probes <page>/_stcore/host-config and /health before the root ones on a deep link: not page errors.
+        probes = [u for u in missing if "/Places/_stcore/" in u]
+        unexplained = [u for u in missing if u not in probes and "favicon" not in u]
+        assert not unexplained, unexplained
+        resource_errors = [e for e in errors if e.startswith("Failed to load resource")]
+        assert len(resource_errors) <= len(probes) + sum("favicon" in u for u in missing), errors
+        assert not [e for e in errors if not e.startswith("Failed to load resource")], errors
+    finally:
+        page.close()
