@@ -50,8 +50,8 @@ KEY_INDICATORS: list[KeyIndicator] = [
 # --- geometry -------------------------------------------------------------------------------
 
 def from_wkb(values) -> np.ndarray:
-    """Shapely geometries from WKB values as DuckDB returns them (bytes or bytearray; None stays None)."""
-    return shapely.from_wkb(np.array([bytes(v) if v is not None else None for v in values], dtype=object))
+    """Shapely geometries from WKB values as DuckDB returns them (bytes or bytearray; None/NA stays None)."""
+    return shapely.from_wkb(np.array([bytes(v) if isinstance(v, (bytes, bytearray, memoryview)) else None for v in values], dtype=object))
 
 
 def one_from_wkb(value):

@@ -136,8 +136,10 @@ def _lait(ctx: BuildContext, items: list[Indicator]) -> pd.DataFrame:
     chosen["level"] = np.where(is_area, "lad", np.where(number == LAIT_ENGLAND, "country", "region"))
     missing = sorted(set(ctx.area.lad_codes) - set(chosen.loc[chosen["level"] == "lad", "area_code"]))
     if missing:
-        raise SourceError(f"{path} has no rows for the LAD(s) {missing} (matched by DfE LA number). "
-                          "Check the study area's LAD codes or the LAIT vintage.")
+        # Shire districts are not education or children's services authorities: LAIT publishes their
+        # county instead. Say so rather than fail; their LA-level values stay empty.
+        ctx.fact("LA indicators", "la_lait", "all", "study-area LADs without LAIT rows", len(missing),
+                 "not children's services authorities (shire districts) or a new code: " + ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else ""))
     wanted = set(ctx.area.lad_codes) | {ctx.area.region_code, ENGLAND_CODE}
     frames = []
     for ind in items:
@@ -385,13 +387,36 @@ def la_catalogue() -> dict[str, Indicator]:
     return {k: i for k, i in registry.catalogue().items() if i.geography == "lad" and i.loader in LOADERS}
 
 
+def one_row_per_area(ctx: BuildContext, frame: pd.DataFrame) -> pd.DataFrame:
+    """Where a source has several rows for one LA and period (an LA formed from several CSPs or
+    older districts), counts are summed; other measures cannot be combined and become missing
+    with a note. Never two values for one area."""
+    keys = ["indicator_id", "area_code", "level", "period"]
+    repeated = frame.duplicated(keys, keep=False)
+    if not repeated.any():
+        return frame
+    catalogue = la_catalogue()
+    single, many = frame[~repeated], frame[repeated]
+    combined = []
+    for key, rows in many.groupby(keys, sort=False):
+        ind = catalogue[key[0]]
+        summable = ind.aggregation == "sum" and rows["value"].notna().all()
+        combined.append({**dict(zip(keys, key)), "value": rows["value"].sum() if summable else np.nan,
+                         "numerator": rows["numerator"].sum(min_count=1) if summable else np.nan, "denominator": np.nan,
+                         "note": f"sum of {len(rows)} source rows for this area" if summable else
+                                 f"{len(rows)} source rows for this area; not combined (not a count)"})
+    ctx.fact("LA indicators", ",".join(sorted({catalogue[k].source for k in many["indicator_id"]})), "all",
+             "LA-periods published in several rows", len(combined), "counts summed; other measures left missing")
+    return pd.concat([single, pd.DataFrame(combined)], ignore_index=True)[frame.columns]
+
+
 def build_la_indicators(ctx: BuildContext) -> None:
     """Load every LA indicator in the registry into ctx.values."""
     by_loader: dict[str, list[Indicator]] = defaultdict(list)
     for ind in la_catalogue().values():
         by_loader[ind.loader].append(ind)
     for loader, items in sorted(by_loader.items()):
-        frame = LOADERS[loader](ctx, items)
+        frame = one_row_per_area(ctx, LOADERS[loader](ctx, items))
         parts = [frame]
         for ind in items:
             parts.append(partnership_rows(ctx, ind, frame[frame["indicator_id"] == ind.id]))

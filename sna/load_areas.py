@@ -13,17 +13,16 @@ from sna import geography
 from sna.context import BuildContext
 from sna.errors import SourceError
 from sna.readers import read_csv, require_rows, to_number
-from sna.studyarea import check_lad_codes
+from sna.studyarea import resolve_lad_codes
 
 AGES_10_24 = [str(age) for age in range(10, 25)]
 LEVELS = ("lsoa11", "lsoa21", "ward", "lad", "partnership", "region", "country")
 
 
 def build_areas(ctx: BuildContext) -> None:
-    area = ctx.area
     lad_region = read_csv(ctx.source_path("lk_lad24_region"), ["ltla24_code", "ltla24_name", "region24_code", "region24_name"])
     ctx.record("areas", "lk_lad24_region", len(lad_region), len(lad_region))
-    check_lad_codes(area, dict(zip(lad_region["ltla24_code"], lad_region["ltla24_name"])))
+    ctx.area = area = resolve_lad_codes(ctx.area, dict(zip(lad_region["ltla24_code"], lad_region["ltla24_name"])))
 
     ward_lookup = read_csv(ctx.source_path("lk_lsoa21_ward24"), ["lsoa21_code", "lsoa21_name", "ward24_code", "ward24_name", "ltla24_code", "ltla24_name"])
     require_rows(ward_lookup, ctx.source_path("lk_lsoa21_ward24"), 30000)
@@ -62,22 +61,19 @@ def build_areas(ctx: BuildContext) -> None:
 
     ward_source = geo21.merge(study21[["code", "ward_code"]], on="code") if geo21 is not None else geo11.merge(study11[["code", "ward_code"]], on="code")
     wards = dissolve(ward_source[["ward_code", "geometry"]], by="ward_code").rename(columns={"ward_code": "code"})
-    lad_path = ctx.source_path(area.boundaries["lad"])
-    lads = read_boundaries(lad_path, set(area.lad_codes))
-    if len(lads) != len(area.lad_codes):
-        raise SourceError(f"{lad_path} holds {len(lads)} of the {len(area.lad_codes)} LADs of '{area.key}'. Use a boundary file that covers them.")
-    ctx.record("areas", area.boundaries["lad"], len(lads), len(lads))
+    lads = _lad_geometry(ctx, study11, geo11)
 
     rows = [
         _lsoa_rows(study11, geo11, "lsoa11", pop_total, pop_10_24),
         _lsoa_rows(study21, geo21, "lsoa21", lsoa21_pop, lsoa21_pop_10_24),
         _parent_rows(study11, wards, "ward", "ward_code", "ward_name", pop_total, pop_10_24),
-        _parent_rows(study11, lads.drop(columns="name"), "lad", "lad_code", "lad_name", pop_total, pop_10_24),
+        _parent_rows(study11, lads[["code", "geometry"]], "lad", "lad_code", "lad_name", pop_total, pop_10_24),
     ]
     partnership = gpd.GeoDataFrame({"code": [area.key], "geometry": [shapely.union_all(lads.geometry.values)]}, crs=lads.crs)
     rows.append(_parent_rows(study11.assign(p=area.key, pn=area.short_name), partnership, "partnership", "p", "pn", pop_total, pop_10_24))
-    region = lsoa11[lsoa11["region_code"] == area.region_code]
-    rows.append(_parent_rows(region, None, "region", "region_code", "region_name", pop_total, pop_10_24))
+    if area.region_code:
+        region = lsoa11[lsoa11["region_code"] == area.region_code]
+        rows.append(_parent_rows(region, None, "region", "region_code", "region_name", pop_total, pop_10_24))
     england = lsoa11.assign(c=geography.ENGLAND_CODE, n="England")
     rows.append(_parent_rows(england, None, "country", "c", "n", pop_total, pop_10_24))
     areas = pd.concat(rows, ignore_index=True)
@@ -85,6 +81,20 @@ def build_areas(ctx: BuildContext) -> None:
     ctx.write("areas", areas)
     ctx.write("lsoa_lookup", link[link["lsoa11_code"].isin(study11["code"]) | link["lsoa21_code"].isin(study21["code"])]
               .reset_index(drop=True))
+
+
+def _lad_geometry(ctx: BuildContext, study11: pd.DataFrame, geo11: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """LAD boundaries from the area's LAD file, or dissolved from its LSOAs when it names none."""
+    area = ctx.area
+    if "lad" not in area.boundaries:
+        members = geo11.merge(study11[["code", "lad_code"]], on="code")[["lad_code", "geometry"]]
+        return dissolve(members, by="lad_code").rename(columns={"lad_code": "code"})
+    lad_path = ctx.source_path(area.boundaries["lad"])
+    lads = read_boundaries(lad_path, set(area.lad_codes))
+    if len(lads) != len(area.lad_codes):
+        raise SourceError(f"{lad_path} holds {len(lads)} of the {len(area.lad_codes)} LADs of '{area.key}'. Use a boundary file that covers them.")
+    ctx.record("areas", area.boundaries["lad"], len(lads), len(lads))
+    return lads
 
 
 def _study_geometry(ctx: BuildContext, level: str, study: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -137,10 +147,11 @@ def parents_of(ctx: BuildContext, geography_level: str) -> list[tuple[str, pd.Se
     frame = ctx.frames["lsoa11" if geography_level == "lsoa11" else "lsoa21"]
     study = frame[frame["lad_code"].isin(ctx.area.lad_codes)]
     region = frame[frame["region_code"] == ctx.area.region_code]
-    return [
+    levels = [
         ("ward", study.set_index("code")["ward_code"]),
         ("lad", study.set_index("code")["lad_code"]),
         ("partnership", pd.Series(ctx.area.key, index=study["code"])),
         ("region", region.set_index("code")["region_code"]),
         ("country", pd.Series(geography.ENGLAND_CODE, index=frame["code"])),
     ]
+    return [(level, parents) for level, parents in levels if len(parents)]

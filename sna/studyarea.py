@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sna.config import AREAS_DIR
@@ -43,8 +43,8 @@ def load(key: str, areas_dir: Path = AREAS_DIR) -> StudyArea:
     missing = [k for k in ("name", "lad_codes", "region_code", "boundaries") if k not in raw]
     if missing:
         raise ConfigError(f"{path} lacks {', '.join(missing)}; see data/areas/west-midlands.toml for an example.")
-    if "lsoa11" not in raw["boundaries"] or "lad" not in raw["boundaries"]:
-        raise ConfigError(f"{path}: [boundaries] needs at least 'lsoa11' and 'lad' source ids.")
+    if "lsoa11" not in raw["boundaries"]:
+        raise ConfigError(f"{path}: [boundaries] needs at least an 'lsoa11' source id.")
     crime = raw.get("crime", {})
     return StudyArea(
         key=key,
@@ -57,6 +57,17 @@ def load(key: str, areas_dir: Path = AREAS_DIR) -> StudyArea:
         serious_violence=tuple(crime.get("serious_violence", DEFAULT_SERIOUS_VIOLENCE)),
         postcode_sources=tuple(raw.get("postcodes", {}).get("sources", ())),
     )
+
+
+ALL_ENGLAND = "*"  # lad_codes = ["*"]: every English LAD (an England-wide build)
+
+
+def resolve_lad_codes(area: StudyArea, known_lads: dict[str, str]) -> StudyArea:
+    """The area with '*' expanded to every English LAD, after checking every code is known."""
+    if area.lad_codes == (ALL_ENGLAND,):
+        return replace(area, lad_codes=tuple(sorted(c for c in known_lads if c.startswith("E"))))
+    check_lad_codes(area, known_lads)
+    return area
 
 
 def check_lad_codes(area: StudyArea, known_lads: dict[str, str]) -> None:
