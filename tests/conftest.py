@@ -110,17 +110,45 @@ def browser():
         instance.close()
 
 
+class BrowserLog(list):
+    """The console errors of a page (a list), plus its failed HTTP responses.
+
+    Opened at a page path (e.g. /Places), Streamlit's frontend first probes <path>/_stcore/health and
+    <path>/_stcore/host-config to find the server's base path (404), then falls back to the root:
+    those probes, and the console lines they cause, are the only failures `unexplained` forgives."""
+
+    def __init__(self, page):
+        super().__init__()
+        self.failed: list[str] = []
+        page.on("console", lambda msg: self.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: self.append(str(exc)))
+        page.on("response", lambda r: self.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+
+    def unexplained(self) -> list[str]:
+        probes = [f for f in self.failed if f.startswith("404 ") and f.endswith(("/_stcore/health", "/_stcore/host-config"))]
+        other_failures = [f for f in self.failed if f not in probes and "favicon" not in f]
+        resource_lines = [e for e in self if e.startswith("Failed to load resource")]
+        allowed = len(probes) + sum("favicon" in f for f in self.failed)
+        errors = [e for e in self if not e.startswith("Failed to load resource")]
+        if len(resource_lines) > allowed:
+            errors += resource_lines
+        return errors + other_failures
+
+
+def new_page(browser, width: int = 1280, height: int = 800):
+    """A blank page with its BrowserLog attached: (page, log)."""
+    page = browser.new_page(viewport={"width": width, "height": height})
+    return page, BrowserLog(page)
+
+
 def open_page(browser, url: str, path: str = "", width: int = 1280, height: int = 800):
     """A new page at url/path, waiting until Streamlit has finished running the script.
 
-    Returns (page, console_errors) where console_errors collects the browser console's errors."""
-    page = browser.new_page(viewport={"width": width, "height": height})
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    Returns (page, log): log is a BrowserLog, a list of the console's errors with `unexplained()`."""
+    page, log = new_page(browser, width, height)
     page.goto(f"{url}/{path}", wait_until="domcontentloaded")
     wait_for_app(page)
-    return page, errors
+    return page, log
 
 
 def wait_for_app(page, timeout_ms: int = 60000) -> None:

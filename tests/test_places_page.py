@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import wait_for_app
+from conftest import new_page, wait_for_app
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "3_Places.py")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -107,12 +107,7 @@ def test_upload_broken_file_gives_a_plain_message(built_db, name, words):
 
 @pytest.mark.browser
 def test_places_page_in_a_real_browser(served_app, browser, artifacts):
-    page = browser.new_page(viewport={"width": 1400, "height": 2400})
-    errors: list[str] = []
-    missing: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    page, log = new_page(browser, 1400, 2400)
     try:
         page.goto(f"{served_app}/Places", wait_until="domcontentloaded")
         wait_for_app(page)
@@ -127,12 +122,6 @@ def test_places_page_in_a_real_browser(served_app, browser, artifacts):
         page.wait_for_timeout(3000)
         page.screenshot(path=str(artifacts / "places_corridor.png"))
         assert page.locator('[data-testid="stException"]').count() == 0
-        # Streamlit probes <page>/_stcore/host-config and /health before the root ones on a deep link: not page errors.
-        probes = [u for u in missing if "/Places/_stcore/" in u]
-        unexplained = [u for u in missing if u not in probes and "favicon" not in u]
-        assert not unexplained, unexplained
-        resource_errors = [e for e in errors if e.startswith("Failed to load resource")]
-        assert len(resource_errors) <= len(probes) + sum("favicon" in u for u in missing), errors
-        assert not [e for e in errors if not e.startswith("Failed to load resource")], errors
+        assert not log.unexplained(), (list(log), log.failed)
     finally:
         page.close()

@@ -284,14 +284,9 @@ def _assert_map_drawn(page, path) -> None:
 
 @pytest.mark.browser
 def test_page_in_browser(served_app, browser, artifacts):
-    from conftest import wait_for_app
+    from conftest import new_page, wait_for_app
 
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    errors: list[str] = []
-    failed: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page, log = new_page(browser, 1400, 1000)
     page.goto(f"{served_app}/Priority_schools", wait_until="domcontentloaded")
     wait_for_app(page)
     try:
@@ -320,10 +315,4 @@ def test_page_in_browser(served_app, browser, artifacts):
         _assert_map_drawn(page, artifacts / "priority_schools_selected_map.png")
     finally:
         page.close()
-    # Opened at a page path, Streamlit's frontend first probes <path>/_stcore/health and /host-config to find
-    # the server's base path (404), then falls back to the root: those two probes are not page errors.
-    probes = [f for f in failed if f.startswith("404 ") and f.endswith(("/_stcore/health", "/_stcore/host-config"))]
-    resource_404 = [e for e in errors if e.startswith("Failed to load resource") and "404" in e]
-    assert len(resource_404) <= len(probes), (errors, failed)
-    assert not [e for e in errors if e not in resource_404], errors
-    assert not [f for f in failed if f not in probes], failed
+    assert not log.unexplained(), (list(log), log.failed)
