@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import warnings
+
 import mapclassify
 import numpy as np
 import pandas as pd
@@ -40,6 +42,8 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5) -> Classe
     if k == 1:
         out[valid] = 0
         return Classes([float(arr[valid].max())], out, [int(valid.sum())], float(arr[valid].min()))
-    classifier = SCHEMES[scheme][1](arr[valid], k=k)
+    with warnings.catch_warnings():  # many equal values (counts of 0): mapclassify lowers k itself and says so
+        warnings.simplefilter("ignore", UserWarning)
+        classifier = SCHEMES[scheme][1](arr[valid], k=k)
     out[valid] = classifier.yb
     return Classes([float(b) for b in classifier.bins], out, [int(c) for c in classifier.counts], float(arr[valid].min()))

@@ -1,0 +1,41 @@
+"""Bench page: the explorer's pydeck choropleth of the 1,680 West Midlands LSOAs (2011), built with the
+same functions as pages/1_Area_explorer.py, on its own (for the browser timing in bench_explorer.py)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import streamlit as st  # noqa: E402
+
+from geo import mapview  # noqa: E402
+from sna import explorer as ex, ui  # noqa: E402
+
+INDICATOR = "police_serious_violence_rate"
+
+st.set_page_config(page_title="bench: pydeck", layout="wide")
+con = ui.cursor()
+if os.environ.get("SNA_BENCH_TRIVIAL"):  # the floor: one small layer, same server and browser
+    lad = ex.areas_frame(con, "lad")
+    st.pydeck_chart(mapview.deck([mapview.label_layer(lad)], mapview.view_for(lad)), height=540, key="map")
+    st.stop()
+
+
+@st.cache_resource(show_spinner=False)  # as in the explorer: geometry prepared once per server process
+def geometry(level: str):
+    return mapview.polygon_rows(ex.areas_frame(ui.cursor(), level))
+
+
+cat = ex.catalogue(con)
+ind = ex.indicator(cat, INDICATOR)
+lads = list(ex.lad_choices(con))
+frame = ex.area_values(con, ind, "lsoa", lads)
+classes = ex.map_classes(frame["value"], ind, "quantiles", 5)
+rows = ex.map_rows(geometry("lsoa11"), frame, classes, ind)
+lad = ex.areas_frame(con, "lad")
+layers = [mapview.choropleth_layer(rows), mapview.boundary_layer(geometry("lad"), "la_boundaries"),
+          mapview.label_layer(lad, "la_labels")]
+st.pydeck_chart(mapview.deck(layers, mapview.view_for(lad, width_px=540), ex.tooltip(ind, "lsoa")), height=540, key="map")

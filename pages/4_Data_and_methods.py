@@ -1,0 +1,74 @@
+"""Data and methods: the indicator catalogue, how aggregates are made, the build log, data-quality
+facts, confidence intervals and attribution. Renders only: the text and tables come from sna."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from sna import db, explorer as ex, ui
+
+ui.page_setup("Data and methods")
+con = ui.cursor()
+meta = db.meta(con)
+
+
+@st.cache_data(show_spinner=False)
+def catalogue(_built_at: str):
+    return ex.catalogue_table(ex.catalogue(ui.cursor()))
+
+
+st.title("Data and methods")
+st.markdown("Every figure in this explorer comes from an official open dataset listed here, with its publisher, "
+            "vintage and licence. Nothing is estimated by hand.")
+
+st.info(ex.IOD_NOT_A_SERIES)
+
+st.subheader("Indicator catalogue")
+table = catalogue(meta.get("built_at", ""))
+ALL = "all"
+themes = [ALL, *sorted(table["Theme"].unique())]
+chosen = st.selectbox("Theme", themes, key="theme", format_func=lambda t: "All themes" if t == ALL else ex.sentence(t))
+shown = table if chosen == ALL else table[table["Theme"] == chosen]
+if shown.empty:
+    st.info("No indicator in this theme. Choose another theme.")
+else:
+    st.dataframe(shown, hide_index=True, key="catalogue",
+                 column_config={"Link": st.column_config.LinkColumn("Link", display_text="official page"),
+                                "Definition": st.column_config.TextColumn("Definition", width="large")})
+    st.caption(f"{len(shown)} of {len(table)} indicators.")
+    st.download_button("Download the catalogue as CSV", shown.to_csv(index=False).encode("utf-8"),
+                       file_name="indicator_catalogue.csv", mime="text/csv", key="download_catalogue")
+
+st.subheader("How areas are combined")
+for aggregation, text in ex.AGGREGATION_WORDS.items():
+    st.markdown(f"- **{aggregation.replace('_', ' ').capitalize()}**: {text}")
+st.markdown("- **Geography**: neighbourhoods are Lower layer Super Output Areas (LSOAs, about 1,500 residents). "
+            "IoD2019 and police.uk figures use 2011 LSOAs; IoD2025 uses 2021 LSOAs. Wards are the 2024 wards, built "
+            "from the official LSOA 2021 to ward best-fit lookup.")
+st.markdown("- **Ranks on the map** are ranks among the areas shown (1 = the worse end), not national ranks; "
+            "national deciles are shown where the source publishes them.")
+if meta.get("notes"):
+    st.caption(meta["notes"])
+
+st.subheader("Confidence intervals and comparisons")
+st.markdown(ex.CI_TEXT)
+
+st.subheader("Data quality")
+with ui.friendly_errors():
+    quality = db.query(con, "SELECT topic, source_id, period, measure, value, detail FROM data_quality")
+    build_log = db.query(con, """SELECT step, source_id, file, rows_read, rows_loaded, built_at, code_version
+                                 FROM build_log ORDER BY built_at, step""")
+    sources = db.query(con, "SELECT id, publisher, title, vintage, licence, official_page FROM sources ORDER BY id")
+st.dataframe(quality.rename(columns=str.capitalize), hide_index=True, key="quality")
+
+st.subheader("Build log")
+st.caption(f"Built {meta.get('built_at', 'unknown')} with code version {meta.get('code_version', 'unknown')}. "
+           "Each row is one source file read by one build step.")
+st.dataframe(build_log, hide_index=True, key="build_log")
+
+st.subheader("Sources")
+st.dataframe(sources, hide_index=True, key="sources",
+             column_config={"official_page": st.column_config.LinkColumn("Official page")})
+
+st.subheader("Attribution")
+st.markdown(ex.ATTRIBUTION)

@@ -1,0 +1,311 @@
+"""The explorer: pure functions (formatting, ranks, CIs, comparisons, search, payload), figures checked
+against the raw files, and every page it owns under AppTest with every widget path."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo import mapview
+from sna import explorer as ex
+from sna import sources
+
+ROOT = Path(__file__).resolve().parent.parent
+HOME = str(ROOT / "app.py")
+EXPLORER = str(ROOT / "pages" / "1_Area_explorer.py")
+METHODS = str(ROOT / "pages" / "4_Data_and_methods.py")
+ALL_LADS = ["E08000025", "E08000026", "E08000027", "E08000028", "E08000029", "E08000030", "E08000031"]
+
+
+def raw(source_id: str, **kwargs) -> pd.DataFrame:
+    return pd.read_csv(sources.locate(sources.get(source_id)), encoding="utf-8-sig", low_memory=False, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def cat(built_db):
+    from sna import db
+
+    con = db.connect(built_db)
+    yield ex.catalogue(con)
+    con.close()
+
+
+# --- Pure functions -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value,unit,expected", [
+    (263775.0, "people", "263,775"), (42.79, "% of LSOAs", "42.8%"), (10.533, "per 1,000 at-risk population", "10.5"),
+    (2.4972, "per 1,000 residents per month", "2.50"), (1234.0, "rank (1 = most deprived of 32,844)", "1,234"),
+    (3.0, "decile (1 = most deprived 10%)", "3"), (0.1234, "proportion", "0.123"), (float("nan"), "people", "no data"),
+    (None, "score", "no data"),
+])
+def test_format_value(value, unit, expected):
+    assert ex.format_value(value, unit) == expected
+
+
+def test_period_label_and_sentence():
+    assert ex.period_label("2018-06") == "June 2018"
+    assert ex.period_label("mid-2020") == "mid-2020"
+    assert ex.sentence("% of LSOAs") == "% of LSOAs" and ex.sentence("people") == "People"
+
+
+def test_rank_worst_first_respects_polarity():
+    values = pd.Series([1.0, 5.0, 3.0, None])
+    assert list(ex.rank_worst_first(values, "higher_worse")[:3]) == [3, 1, 2]
+    assert list(ex.rank_worst_first(values, "lower_worse")[:3]) == [1, 3, 2]
+    assert pd.isna(ex.rank_worst_first(values, "higher_worse")[3])
+
+
+def test_byar_matches_published_formula():
+    # Byar's approximation for O = 716 (Walsall, June 2018), per 1,000 of 286,716 residents
+    lo, hi = ex.byar_ci(716, 286716, 1000)
+    o = 716
+    assert lo == pytest.approx(o * (1 - 1 / (9 * o) - 1.959964 / (3 * math.sqrt(o))) ** 3 / 286716 * 1000, rel=1e-6)
+    assert lo < 716 / 286716 * 1000 < hi
+    assert ex.byar_ci(0, 1000, 1000)[0] == 0.0 and ex.byar_ci(0, 1000, 1000)[1] == pytest.approx(3.69, abs=0.03)
+
+
+def test_wilson_score_interval():
+    lo, hi = ex.wilson_ci(282, 659, 100)  # Birmingham: 282 of 659 LSOAs in decile 1 (IMD 2025)
+    assert (lo, hi) == (pytest.approx(39.07, abs=0.01), pytest.approx(46.60, abs=0.01))
+    assert ex.wilson_ci(0, 10)[0] == pytest.approx(0.0, abs=1e-12) and ex.wilson_ci(10, 10)[1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("lo,hi,comp,polarity,word", [
+    (5, 6, 4, "higher_worse", "worse"), (5, 6, 7, "higher_worse", "better"), (5, 6, 5.5, "higher_worse", "similar"),
+    (5, 6, 4, "lower_worse", "better"), (5, 6, 4, "neutral", "higher"), (math.nan, math.nan, 4, "higher_worse", "no CI"),
+    (5, 6, math.nan, "higher_worse", "no comparator"),
+])
+def test_compare_like_fingertips(lo, hi, comp, polarity, word):
+    assert ex.compare(lo, hi, comp, polarity) == word
+
+
+def test_ci_method_by_indicator(cat):
+    assert ex.ci_method(ex.indicator(cat, "police_serious_violence_rate")) == "rate"
+    assert ex.ci_method(ex.indicator(cat, "iod25_imd_decile1_share")) == "percent"
+    assert ex.ci_method(ex.indicator(cat, "pop_10_24_share")) == "percent"
+    assert ex.ci_method(ex.indicator(cat, "iod25_violence_with_injury")) is None  # no numerator published
+
+
+def test_palette_direction_follows_polarity():
+    assert mapview.palette(5, "higher_worse")[-1] == mapview.SEQUENTIAL[-1]
+    assert mapview.palette(5, "lower_worse")[0] == mapview.SEQUENTIAL[-1]
+    assert mapview.palette(5, "neutral")[-1] == mapview.NEUTRAL[-1]
+
+
+# --- Against the database and the raw files -----------------------------------------------------
+
+def test_birmingham_residents_10_24_equal_raw_sape(con, cat):
+    sape = raw("pop_sape_2020")
+    brum = sape[sape["lsoa11_name"].str.startswith("Birmingham ")]
+    expected = brum[[str(a) for a in range(10, 25)]].sum().sum()
+    heads = ex.headlines(con, cat)
+    row = heads.table[heads.table["Area"] == "Birmingham"].iloc[0]
+    assert row["Residents aged 10-24"] == f"{expected:,.0f}"
+    figure = ex.area_values(con, ex.indicator(cat, "pop_10_24"), "lad", ["E08000025"])
+    assert figure["value"].iloc[0] == pytest.approx(expected)
+
+
+def test_lsoa_violence_with_injury_equals_raw_iod2025(con, cat):
+    f8 = raw("iod25_f8")
+    code = "E01033625"  # Birmingham 138D: the LSOA holding postcode B1 1AY
+    column = "violence_with_injury_rate_per_1_000_at_risk_population"
+    expected = float(f8.loc[f8["lsoa21_code"] == code, column].iloc[0])
+    frame = ex.area_values(con, ex.indicator(cat, "iod25_violence_with_injury"), "lsoa", ALL_LADS)
+    assert frame.loc[frame["code"] == code, "value"].iloc[0] == pytest.approx(expected)
+    prof = ex.profile(con, cat, code, "lsoa21")
+    row = prof[prof["indicator_id"] == "iod25_violence_with_injury"].iloc[0]
+    assert row["value"] == pytest.approx(expected) and row["vs_england"] == "no CI"
+    assert ex.profile_table(prof, "Birmingham").loc[lambda t: t["Indicator"] == row["title"], "Value"].iloc[0] == \
+        ex.format_value(expected, row["unit"])
+
+
+def test_area_values_rank_and_decile(con, cat):
+    frame = ex.area_values(con, ex.indicator(cat, "iod25_imd_score"), "lsoa", ALL_LADS)
+    assert len(frame) == 1719 and frame["rank"].min() == 1 and frame["decile"].notna().all()
+    worst = frame.sort_values("value", ascending=False).iloc[0]
+    assert worst["rank"] == 1 and worst["decile"] == 1
+    assert ex.area_values(con, ex.indicator(cat, "pop_10_24"), "lsoa", ["E08000029"])["lad_name"].eq("Solihull").all()
+
+
+def test_choices_that_have_nothing_to_show(con, cat):
+    with pytest.raises(ex.ChoiceError, match="not available for Wards"):
+        ex.area_values(con, ex.indicator(cat, "iod25_imd_rank"), "ward", ALL_LADS)
+    with pytest.raises(ex.ChoiceError, match="No local authority"):
+        ex.area_values(con, ex.indicator(cat, "iod25_imd_score"), "lsoa", [])
+    with pytest.raises(ex.ChoiceError):
+        ex.indicator(cat, "no_such_indicator")
+    la_only = cat[cat["geography"] == "lad"]
+    if not la_only.empty:  # published for local authorities only: no neighbourhood map
+        ind = la_only.iloc[0].to_dict()
+        assert ex.levels_for(ind) == ["lad"]
+        with pytest.raises(ex.ChoiceError, match="Neighbourhoods"):
+            ex.area_values(con, ind, "lsoa", ALL_LADS)
+
+
+def test_profile_cis_and_comparisons(con, cat):
+    prof = ex.profile(con, cat, "E08000025", "lad")
+    rate = prof[prof["indicator_id"] == "police_serious_violence_rate"].iloc[0]
+    assert rate["ci"] == "Byar's method" and rate["lower"] < rate["value"] < rate["upper"]
+    share = prof[prof["indicator_id"] == "iod25_imd_decile1_share"].iloc[0]
+    assert share["ci"] == "Wilson score" and share["england"] == pytest.approx(10.0, abs=0.01)
+    assert share["vs_england"] == "worse"  # 42.8% (39.1-46.6) against England's 10.0%
+    assert not ex.spine(prof).empty
+
+
+def test_search_by_postcode_code_name_and_nonsense(con):
+    found = ex.search(con, "B1 1AY")
+    assert set(found["level"]) == {"lsoa11", "lsoa21", "ward", "lad"}
+    assert found.set_index("level").loc["lad", "name"] == "Birmingham"
+    assert found.set_index("level").loc["lsoa11", "code"] == "E01033625"
+    assert ex.search(con, "b11ay")["code"].tolist() == found["code"].tolist()
+    assert ex.search(con, "E08000026")["name"].tolist() == ["Coventry"]
+    assert "Ladywood" in ex.search(con, "ladywood")["name"].tolist()
+    assert ex.search(con, "zzqq nonsense <script>").empty
+    assert ex.search(con, "ZZ9 9ZZ").empty  # a well-formed postcode that is not in the study area
+
+
+def test_map_payload_is_small_and_escaped(con, cat):
+    import geopandas as gpd
+    import shapely
+
+    from sna import db
+
+    ind = ex.indicator(cat, "police_serious_violence_rate")
+    frame = ex.area_values(con, ind, "lsoa", ALL_LADS)
+    geometry = mapview.polygon_rows(ex.areas_frame(con, "lsoa11"))
+    frame.loc[0, "name"] = "<script>alert(1)</script>"
+    rows = ex.map_rows(geometry, frame, ex.map_classes(frame["value"], ind, "quantiles", 5), ind)
+    assert {r["c"] for r in rows} == set(frame["code"])
+    assert all("<script>" not in r["n"] for r in rows)
+    assert set(rows[0]) <= {"c", "p", "n", "v", "r", "d", "f"}
+    full = db.query(con, "SELECT * FROM areas WHERE level = 'lsoa11'")
+    naive = gpd.GeoDataFrame(full.drop(columns=["geometry", "display"]),
+                             geometry=shapely.from_wkb(mapview._wkb_array(full["geometry"])), crs=4326).to_json()
+    ours = json.dumps(rows, separators=(",", ":"))
+    assert len(ours) <= 0.25 * len(naive)
+
+
+def test_legend_counts_add_up(con, cat):
+    ind = ex.indicator(cat, "iod25_violence_with_injury")
+    frame = ex.area_values(con, ind, "ward", ALL_LADS)
+    for scheme in ex.scheme_labels():
+        mc = ex.map_classes(frame["value"], ind, scheme, 6)
+        assert mc.legend["areas"].sum() == len(frame) == 192
+
+
+# --- AppTest: every page and widget path -----------------------------------------------------------
+
+def run(path: str) -> AppTest:
+    at = AppTest.from_file(path, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return " ".join([m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+                    + [e.value for e in at.error] + [s.value for s in at.subheader])
+
+
+def test_home_page(built_db):
+    at = run(HOME)
+    metrics = {m.value for m in at.metric}
+    assert "606,271" in metrics and "27.1%" in metrics
+    assert "Source: ONS, mid-2020" in texts(at)
+    assert "June 2018" in texts(at)
+    assert at.dataframe[0].value["Area"].tolist()[:2] == ["West Midlands VRU", "Birmingham"]
+
+
+def test_methods_page(built_db, cat):
+    at = run(METHODS)
+    assert "not a time series" in texts(at)
+    assert len(at.dataframe[0].value) == len(cat) >= 142
+    assert "Open Government Licence v3.0" in texts(at) and "OS OpenData" in texts(at)
+    at.selectbox(key="theme").set_value("violence and crime").run()
+    assert not at.exception and set(at.dataframe[0].value["Theme"]) == {"violence and crime"}
+    assert at.dataframe[0].value["Link"].str.startswith("http").all()
+
+
+def test_explorer_default_and_indicator_change(built_db):
+    at = run(EXPLORER)
+    assert at.subheader[0].value == "Violence with injury (IoD2025)"
+    before = at.table[0].value.to_dict()
+    at.selectbox(key="indicator").set_value("police_serious_violence_rate").run()
+    assert not at.exception
+    assert at.table[0].value.to_dict() != before
+    ranked = [d for d in at.dataframe if "Rank" in d.value.columns][0].value
+    assert len(ranked) == 1680 and ranked["Rank"].iloc[0] == 1
+
+
+@pytest.mark.parametrize("level,count", [("lsoa", 1719), ("ward", 192), ("lad", 7)])
+def test_explorer_levels(built_db, level, count):
+    at = run(EXPLORER)
+    at.radio(key="level").set_value(level).run()
+    assert not at.exception
+    ranked = [d for d in at.dataframe if "Rank" in d.value.columns][0].value
+    assert len(ranked) == count
+    assert at.table[0].value["Areas"].map(lambda s: int(s.replace(",", ""))).sum() == count
+
+
+@pytest.mark.parametrize("scheme", ["quantiles", "natural_breaks", "equal_interval"])
+def test_explorer_schemes_and_classes(built_db, scheme):
+    at = run(EXPLORER)
+    at.selectbox(key="scheme").set_value(scheme).run()
+    at.slider(key="k").set_value(7).run()
+    assert not at.exception and len(at.table[0].value) == 7
+
+
+def test_explorer_filter_and_empty_filter(built_db):
+    at = run(EXPLORER)
+    at.multiselect(key="las").set_value(["E08000029"]).run()
+    ranked = [d for d in at.dataframe if "Rank" in d.value.columns][0].value
+    assert set(ranked["Local authority"]) == {"Solihull"}
+    at.multiselect(key="las").set_value([]).run()
+    assert not at.exception and "No local authority is selected" in texts(at)
+
+
+def test_explorer_indicator_not_defined_at_level(built_db):
+    at = run(EXPLORER)
+    at.selectbox(key="theme").set_value("deprivation").run()
+    at.selectbox(key="indicator").set_value("iod25_imd_rank").run()
+    at.radio(key="level").set_value("ward").run()
+    assert not at.exception and "is not available for Wards" in texts(at)
+
+
+def test_explorer_search_postcode_opens_profile(built_db):
+    at = run(EXPLORER)
+    at.text_input(key="search").input("B1 1AY").run()
+    options = at.selectbox(key="search_pick").options
+    assert any("Ladywood" in o for o in options) and any("E01033625" in o for o in options)
+    at.selectbox(key="search_pick").set_value("E01033625|lsoa21").run()
+    assert not at.exception
+    assert "Profile: Birmingham 138D" in texts(at)
+    assert "Byar" in texts(at)  # the CI method note
+    at.button(key="close_profile").click().run()
+    assert "Profile:" not in texts(at)
+
+
+def test_explorer_search_nonsense(built_db):
+    at = run(EXPLORER)
+    at.text_input(key="search").input("qqzz nonsense").run()
+    assert not at.exception and "No area in the study area matches" in texts(at)
+
+
+def test_explorer_pick_area_from_map_list(built_db):
+    at = run(EXPLORER)
+    at.radio(key="level").set_value("lad").run()
+    at.selectbox(key="area").set_value("E08000026").run()
+    assert not at.exception and "Profile: Coventry" in texts(at)
+
+
+def test_tooltip_names_value_rank_and_decile_where_defined(cat):
+    imd = ex.tooltip(ex.indicator(cat, "iod25_imd_score"), "lsoa")["html"]
+    assert "{n}" in imd and "{c}" in imd and "{v}" in imd and "{r}" in imd and "{d}" in imd
+    assert "{d}" not in ex.tooltip(ex.indicator(cat, "iod25_imd_score"), "ward")["html"]
+    rank = ex.tooltip(ex.indicator(cat, "iod25_imd_rank"), "lsoa")["html"]
+    assert "1 = lowest value, the most deprived" in rank
