@@ -386,8 +386,10 @@ def profile_table(prof: pd.DataFrame, lad_name: str | None) -> pd.DataFrame:
 
 
 def spine(prof: pd.DataFrame) -> pd.DataFrame:
-    """Values relative to England (England = 100) for the indicators where that is meaningful."""
-    rows = prof[prof["england"].notna() & (prof["england"] != 0) & prof["unit"].map(unit_kind).isin(["rate", "percent", "measure"])]
+    """Values relative to England (England = 100) for the indicators where that is meaningful: rates,
+    percentages and measures on a ratio scale (never scores, which can be negative or centred on zero)."""
+    ratio_scale = (~prof["unit"].str.contains("score", case=False)) & (prof["england"] > 0) & (prof["value"] >= 0)
+    rows = prof[prof["england"].notna() & ratio_scale & prof["unit"].map(unit_kind).isin(["rate", "percent", "measure"])]
     out = pd.DataFrame({"title": rows["title"], "area": rows["value"] / rows["england"] * 100,
                         "lad": rows["lad"] / rows["england"] * 100, "region": rows["region"] / rows["england"] * 100,
                         "lower": rows["lower"] / rows["england"] * 100, "upper": rows["upper"] / rows["england"] * 100,
