@@ -21,7 +21,7 @@ PAGES = [  # (file, label, what it is for); a page is listed only when its file 
 
 
 @st.cache_data(show_spinner=False)
-def headline_figures(_built_at: str) -> ex.Headlines:
+def headline_figures(built: str) -> ex.Headlines:
     return ex.headlines(ui.cursor(), ex.catalogue(ui.cursor()))
 
 

@@ -16,24 +16,9 @@ built_at = db.meta(con).get("built_at", "")
 
 # Caching on purpose: geometry is prepared once per level and server process and shared read-only
 # (cache_resource: no copy per rerun); values are small and recomputed per choice (cache_data).
-@st.cache_resource(show_spinner=False)
-def geometry(level: str, _built_at: str) -> list[dict]:
-    return mapview.polygon_rows(ex.areas_frame(ui.cursor(), level))
-
-
-@st.cache_resource(show_spinner=False)
-def lad_frame(_built_at: str):
-    return ex.areas_frame(ui.cursor(), "lad")
-
-
-@st.cache_data(show_spinner=False)
-def catalogue(_built_at: str):
-    return ex.catalogue(ui.cursor())
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
-def values(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], _built_at: str):
-    cat = catalogue(_built_at)
+def values(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], built: str):
+    cat = ui.catalogue()
     return ex.area_values(ui.cursor(), ex.indicator(cat, indicator_id), level_key, list(lad_codes))
 
 
@@ -48,7 +33,7 @@ def on_pick(key: str, level: str | None = None) -> None:
         select_area(code, lvl or level)
 
 
-cat = catalogue(built_at)
+cat = ui.catalogue()
 lads = ex.lad_choices(con)
 
 st.title("Area explorer")
@@ -87,15 +72,15 @@ except ex.ChoiceError as exc:
 
 level = ex.db_level(ind, level_key)
 classes = ex.map_classes(frame["value"], ind, scheme, k)
-geo_rows = geometry(level, built_at)
+geo_rows = ui.polygons(level)
 rows = ex.map_rows(geo_rows, frame, classes, ind)
-lad_rows = geometry("lad", built_at)
+lad_rows = ui.polygons("lad")
 selected = st.session_state.get("selected")
 layers = [mapview.choropleth_layer(rows), mapview.boundary_layer(lad_rows, "la_boundaries"),
-          mapview.label_layer(lad_frame(built_at), "la_labels")]
+          mapview.label_layer(ui.areas("lad"), "la_labels")]
 if selected and selected[1] == level:
     layers.append(mapview.highlight_layer([g for g in geo_rows if g["c"] == selected[0]]))
-view = mapview.view_for(lad_frame(built_at).query("code in @lad_codes"), width_px=480, height_px=520)
+view = mapview.view_for(ui.areas("lad").query("code in @lad_codes"), width_px=480, height_px=520)
 
 map_col, legend_col = st.columns([3, 1], gap="medium")
 with map_col:

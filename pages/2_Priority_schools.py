@@ -18,36 +18,25 @@ built_at = db.meta(con).get("built_at", "")
 # Caching: inputs and projected geometry once per database; component values once per radius
 # (the LSOAs within the radius of every school); scores per set of weights (cheap, vectorised).
 @st.cache_resource(show_spinner="Preparing schools and areas...")
-def inputs(_built_at: str) -> tuple[pr.PriorityInputs, pr.Geometry]:
+def inputs(built: str) -> tuple[pr.PriorityInputs, pr.Geometry]:
     data = pr.load_inputs(ui.cursor())
     return data, pr.project(data)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def raw_values(radius_m: float, _built_at: str):
-    data, geometry = inputs(_built_at)
+def raw_values(radius_m: float, built: str):
+    data, geometry = inputs(built)
     return pr.component_values(data, geometry, radius_m)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def ranking(radius_m: float, weights: tuple[tuple[str, float], ...], top_n: int, _built_at: str):
-    data, _ = inputs(_built_at)
-    return pr.ranked_table(data, raw_values(radius_m, _built_at), dict(weights), top_n=top_n)
+def ranking(radius_m: float, weights: tuple[tuple[str, float], ...], top_n: int, built: str):
+    data, _ = inputs(built)
+    return pr.ranked_table(data, raw_values(radius_m, built), dict(weights), top_n=top_n)
 
 
-@st.cache_resource(show_spinner=False)
-def polygons(level: str, _built_at: str) -> list[dict]:
-    return mapview.polygon_rows(db.areas(ui.cursor(), level))
-
-
-@st.cache_resource(show_spinner=False)
-def lad_areas(_built_at: str):
-    return db.areas(ui.cursor(), "lad")
-
-
-@st.cache_data(show_spinner=False)
-def map_indicators(_built_at: str):
-    cat = db.catalogue(ui.cursor())
+def map_indicators():
+    cat = ui.catalogue()
     return cat[cat["geography"].isin(["lsoa11", "lsoa21"])].set_index("id")
 
 
@@ -66,7 +55,7 @@ def reset_weights() -> None:
 with ui.friendly_errors():
     data, _geometry = inputs(built_at)
 schools = data.schools
-lads = lad_areas(built_at)
+lads = ui.areas("lad")
 lad_names = dict(zip(lads["code"], lads["name"]))
 
 st.title("Priority schools")
@@ -94,7 +83,7 @@ with st.sidebar:
     types = st.multiselect("Type", sorted(secondary["type"].unique()), key="types", placeholder="All types")
     search = st.text_input("Search by name or URN", key="search", placeholder="e.g. Holyhead or 103493")
     st.header("Map")
-    catalogue = map_indicators(built_at)
+    catalogue = map_indicators()
     ids = list(catalogue.index)
     default = ids.index("iod25_violence_with_injury") if "iod25_violence_with_injury" in ids else 0
     map_id = st.selectbox("Indicator under the schools", ids, index=default, key="map_indicator",
@@ -113,7 +102,7 @@ ind = catalogue.loc[map_id]
 level = ind["geography"]
 with ui.friendly_errors():
     values = db.values(con, map_id, level)
-rows, legend = pr.choropleth_rows(polygons(level, built_at), values, ind["polarity"])
+rows, legend = pr.choropleth_rows(ui.polygons(level), values, ind["polarity"])
 options = shown["urn"].tolist()
 selected_urn = st.session_state.get("school")
 selected = ranked[ranked["urn"] == selected_urn]

@@ -23,19 +23,9 @@ TOOLTIP = {"html": "<b>{n}</b> <span style='opacity:.75'>{c}</span><br/>{v}",
 PLACE_COLOUR = (0, 0, 0)
 
 
-@st.cache_resource(show_spinner=False)
-def geometry(level: str, _built_at: str) -> list[dict]:
-    return mapview.polygon_rows(ex.areas_frame(ui.cursor(), level))
-
-
-@st.cache_data(show_spinner=False)
-def catalogue(_built_at: str):
-    return ex.catalogue(ui.cursor())
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
-def lsoa_values(indicator_id: str, lad_codes: tuple[str, ...], _built_at: str):
-    return ex.area_values(ui.cursor(), ex.indicator(catalogue(_built_at), indicator_id), "lsoa", list(lad_codes))
+def lsoa_values(indicator_id: str, lad_codes: tuple[str, ...], built: str):
+    return ex.area_values(ui.cursor(), ex.indicator(ui.catalogue(), indicator_id), "lsoa", list(lad_codes))
 
 
 if not co.has_table(con, "routes") or not co.has_table(con, "places"):
@@ -49,7 +39,7 @@ if co.places(con).empty and co.routes(con).empty:
     st.stop()
 
 lads = ex.lad_choices(con)
-cat = catalogue(built_at)
+cat = ui.catalogue()
 lsoa_ids = {r.id: r.title for r in cat.itertuples() if r.geography in ("lsoa11", "lsoa21") and r.aggregation != "none"}
 
 st.title("Places: impact areas and Step Together routes")
@@ -86,8 +76,8 @@ except ex.ChoiceError as exc:
     st.stop()
 level = ex.db_level(ind, "lsoa")
 classes = ex.map_classes(frame["value"], ind, "quantiles", 5)
-choropleth = [{**r, "v": f"{r['v']} ({html.escape(ind['unit'] or '')})"} for r in ex.map_rows(geometry(level, built_at), frame, classes, ind)]
-lad_rows = [g for g in geometry("lad", built_at) if g["c"] in lad_codes]
+choropleth = [{**r, "v": f"{r['v']} ({html.escape(ind['unit'] or '')})"} for r in ex.map_rows(ui.polygons(level), frame, classes, ind)]
+lad_rows = [g for g in ui.polygons("lad") if g["c"] in lad_codes]
 place_rows = co.place_outline_rows(places)
 route_rows = co.route_paths(routes)
 layers = [mapview.choropleth_layer(choropleth), mapview.boundary_layer(lad_rows, "la_boundaries"),

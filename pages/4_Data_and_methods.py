@@ -13,7 +13,7 @@ meta = db.meta(con)
 
 
 @st.cache_data(show_spinner=False)
-def catalogue(_built_at: str):
+def catalogue(built: str):
     return ex.catalogue_table(ex.catalogue(ui.cursor()))
 
 

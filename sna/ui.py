@@ -43,3 +43,47 @@ def page_setup(title: str) -> None:
 
 def source_caption(publisher: str, title: str, vintage: str, licence: str) -> str:
     return f"Source: {publisher}, {title} ({vintage}). {licence}."
+
+
+# --- Cached readers shared by the pages ------------------------------------------------------
+# Keyed by the database's build time (a hashed argument, so a rebuilt database is read afresh).
+# Geometry is prepared once per level and server process and shared read-only (cache_resource);
+# the catalogue is small and copied per caller (cache_data).
+
+def built_at() -> str:
+    """When the open database was built: the cache key for everything read from it."""
+    return db.meta(cursor()).get("built_at", "")
+
+
+@st.cache_resource(show_spinner=False)
+def _areas(level: str, built: str):
+    return db.areas(cursor(), level)
+
+
+@st.cache_resource(show_spinner=False)
+def _polygons(level: str, built: str) -> list[dict]:
+    from geo import mapview
+
+    return mapview.polygon_rows(_areas(level, built))
+
+
+@st.cache_data(show_spinner=False)
+def _catalogue(built: str):
+    from sna import explorer
+
+    return explorer.catalogue(cursor())
+
+
+def areas(level: str):
+    """Areas of a level with display geometry (shared, do not modify)."""
+    return _areas(level, built_at())
+
+
+def polygons(level: str) -> list[dict]:
+    """Map-ready polygons of a level (shared, do not modify)."""
+    return _polygons(level, built_at())
+
+
+def catalogue():
+    """The indicator catalogue with the levels each indicator is held at."""
+    return _catalogue(built_at())
