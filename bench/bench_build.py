@@ -50,9 +50,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "sna.duckdb"
         env = {**os.environ, "SNA_DB": str(db)}
-        build_code = f"import sys, time; sys.path.insert(0, {str(REPO)!r}); from sna.build import build; t = time.perf_counter(); s = build(progress=False); print(time.perf_counter() - t)"
+        build_code = f"import sys, time; sys.path.insert(0, {str(REPO)!r}); import json; from sna.build import build; t = time.perf_counter(); s = build(progress=False); print(json.dumps(s.step_seconds)); print(time.perf_counter() - t)"
         _, build_peak, build_out = run(build_code, env)
         build_seconds = float(build_out.splitlines()[-1])
+        step_seconds = json.loads(build_out.splitlines()[-2])
         import duckdb
 
         con = duckdb.connect(str(db), read_only=True)
@@ -68,6 +69,7 @@ def main() -> None:
             "database_mib": round(db.stat().st_size / 2**20, 1),
             "peak_rss_mib_max_of_children": round(max(build_peak, read_peak), 0),
         }
+        result["step_seconds"] = step_seconds
     for key, value in result.items():
         print(f"{key}: {value}")
     print(json.dumps(result))

@@ -46,10 +46,13 @@ def _polygonal(geom):
 
 
 def display_geometry(frame: gpd.GeoDataFrame, tolerance_m: float = 12.0) -> gpd.GeoSeries:
-    """Simplified geometry for the browser: topology-preserving, in metres, back to lon/lat."""
+    """Simplified geometry for the browser, in metres, back to lon/lat.
+
+    The areas are simplified together as a coverage, so neighbours keep one shared edge (simplifying
+    each polygon alone opens slivers between them)."""
     projected = frame.geometry.to_crs(BNG)
-    simplified = projected.simplify(tolerance_m, preserve_topology=True)
-    return simplified.to_crs(WGS84)
+    simplified = shapely.coverage_simplify(projected.values, tolerance_m)
+    return gpd.GeoSeries(simplified, crs=BNG, index=frame.index).to_crs(WGS84)
 
 
 def dissolve(frame: gpd.GeoDataFrame, by: str) -> gpd.GeoDataFrame:
