@@ -1,9 +1,11 @@
 """Bench page: a folium choropleth of the same 1,680 LSOAs (full-precision boundaries, as a typical
-Streamlit geo app would draw them) embedded with streamlit-folium. Leaflet is loaded from a CDN, which
-is not reachable offline: bench_explorer.py reports whether it draws at all."""
+Streamlit geo app would draw them) embedded with streamlit-folium. folium loads Leaflet from a CDN, which
+is not reachable offline; bench_explorer.py puts Leaflet from the npm registry in bench/static and sets
+SNA_BENCH_LOCAL_LEAFLET so this page loads it from the same Streamlit server instead."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from streamlit_folium import st_folium  # noqa: E402
 from geo import mapview  # noqa: E402
 from sna import db, explorer as ex, ui  # noqa: E402
 
-INDICATOR = "police_serious_violence_rate"
+INDICATOR = os.environ.get("SNA_BENCH_INDICATOR", "police_serious_violence_rate")
 
 st.set_page_config(page_title="bench: folium", layout="wide")
 con = ui.cursor()
@@ -31,6 +33,9 @@ full = db.query(con, "SELECT code, name, geometry FROM areas WHERE level = 'lsoa
 gdf = gpd.GeoDataFrame(full[["code", "name"]], geometry=shapely.from_wkb(mapview._wkb_array(full["geometry"])), crs=4326)
 gdf["value"] = gdf["code"].map(dict(zip(frame["code"], frame["value"])))
 m = folium.Map(location=[52.5, -1.9], zoom_start=10, tiles=None)
+if os.environ.get("SNA_BENCH_LOCAL_LEAFLET"):
+    m.default_js = [("leaflet", "/app/static/leaflet.js"), ("jquery", "/app/static/jquery.min.js")]
+    m.default_css = [("leaflet_css", "/app/static/leaflet.css")]
 folium.GeoJson(gdf, style_function=lambda f: {"fillColor": colour.get(f["properties"]["code"], "#c8c8c8"), "color": "white",
                                              "weight": 0.3, "fillOpacity": 0.9},
                tooltip=folium.GeoJsonTooltip(["name", "code", "value"])).add_to(m)

@@ -14,7 +14,7 @@ import streamlit as st  # noqa: E402
 from geo import mapview  # noqa: E402
 from sna import explorer as ex, ui  # noqa: E402
 
-INDICATOR = "police_serious_violence_rate"
+INDICATOR = os.environ.get("SNA_BENCH_INDICATOR", "police_serious_violence_rate")
 
 st.set_page_config(page_title="bench: pydeck", layout="wide")
 con = ui.cursor()

@@ -51,8 +51,17 @@ def display_geometry(frame: gpd.GeoDataFrame, tolerance_m: float = 12.0) -> gpd.
     The areas are simplified together as a coverage, so neighbours keep one shared edge (simplifying
     each polygon alone opens slivers between them)."""
     projected = frame.geometry.to_crs(BNG)
-    simplified = shapely.coverage_simplify(projected.values, tolerance_m)
+    simplified = simplify_together(projected.values, tolerance_m)
     return gpd.GeoSeries(simplified, crs=BNG, index=frame.index).to_crs(WGS84)
+
+
+def simplify_together(geoms, tolerance: float):
+    """Coverage simplification (shared edges stay shared). Coarse boundary sets with degenerate
+    rings can make GEOS refuse; those fall back to simplifying each polygon alone."""
+    try:
+        return shapely.coverage_simplify(geoms, tolerance)
+    except shapely.errors.GEOSException:
+        return shapely.simplify(geoms, tolerance, preserve_topology=True)
 
 
 def dissolve(frame: gpd.GeoDataFrame, by: str) -> gpd.GeoDataFrame:

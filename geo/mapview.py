@@ -15,6 +15,8 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 import shapely
 
+from geo.boundaries import simplify_together
+
 # ColorBrewer YlOrRd (colour-blind safe, sequential), light to dark: for indicators where one end is worse.
 SEQUENTIAL = [(255, 255, 178), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38),
               (128, 0, 38), (90, 0, 30)]
@@ -76,7 +78,7 @@ def polygon_rows(frame: pd.DataFrame, geometry_column: str = "display", toleranc
     by code. Prepare once per level and cache; never mutate the result."""
     geoms = shapely.from_wkb(_wkb_array(frame[geometry_column]))
     if tolerance > 0:
-        geoms = shapely.coverage_simplify(geoms, tolerance)
+        geoms = simplify_together(geoms, tolerance)
     rows: list[dict] = []
     for code, geom in zip(frame["code"], geoms):
         if geom is None or geom.is_empty:
@@ -90,7 +92,7 @@ def polygon_rows(frame: pd.DataFrame, geometry_column: str = "display", toleranc
 def choropleth_layer(rows: list[dict], layer_id: str = "choropleth") -> pdk.Layer:
     """Filled polygons coloured by each row's "f" ([r, g, b]); thin white edges; pickable for tooltips."""
     return pdk.Layer("PolygonLayer", rows, id=layer_id, get_polygon="p", get_fill_color="f", filled=True,
-                     stroked=True, get_line_color=[255, 255, 255, 140], line_width_min_pixels=0.4,
+                     stroked=False,
                      pickable=True, auto_highlight=True, highlight_color=[30, 60, 90, 120])
 
 
