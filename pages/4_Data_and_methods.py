@@ -55,10 +55,7 @@ st.markdown(ex.CI_TEXT)
 
 st.subheader("Data quality")
 with ui.friendly_errors():
-    quality = db.query(con, "SELECT topic, source_id, period, measure, value, detail FROM data_quality")
-    build_log = db.query(con, """SELECT step, source_id, file, rows_read, rows_loaded, built_at, code_version
-                                 FROM build_log ORDER BY built_at, step""")
-    sources = db.query(con, "SELECT id, publisher, title, vintage, licence, official_page FROM sources ORDER BY id")
+    quality, build_log, sources = db.data_quality(con), db.build_log(con), db.sources_table(con)
 st.dataframe(quality.rename(columns=str.capitalize), hide_index=True, key="quality")
 
 st.subheader("Build log")

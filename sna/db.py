@@ -79,3 +79,19 @@ def benchmarks(con: duckdb.DuckDBPyConnection, indicator_id: str, period: str) -
                          FROM indicator_values v JOIN areas a ON a.code = v.area_code AND a.level = v.level
                          WHERE v.indicator_id = ? AND v.period = ? AND v.level IN ('lad', 'partnership', 'region', 'country')
                          ORDER BY v.level, a.name""", [indicator_id, period])
+
+
+def data_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Facts users need to trust a figure (rows without LSOA codes, months missing, suppressions...)."""
+    return query(con, "SELECT topic, source_id, period, measure, value, detail FROM data_quality")
+
+
+def build_log(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per source file read by one build step."""
+    return query(con, """SELECT step, source_id, file, rows_read, rows_loaded, built_at, code_version
+                         FROM build_log ORDER BY built_at, step""")
+
+
+def sources_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The source registry as built into the database."""
+    return query(con, "SELECT id, publisher, title, vintage, licence, official_page FROM sources ORDER BY id")
