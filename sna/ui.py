@@ -4,24 +4,28 @@ and the standard sidebar. Pages call these and render; they do not query or comp
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 import streamlit as st
 
 from sna import db
+from sna.config import settings
 from sna.errors import SnaError
 
 
-@st.cache_resource(show_spinner=False)
-def connection():
-    """One read-only connection per server process (DuckDB connections are thread-safe for reads via cursor())."""
-    return db.connect()
+@st.cache_resource(show_spinner=False, max_entries=1)
+def connection(path: str, modified: float):
+    """One read-only connection per database file version (a rebuild renames a new file into place,
+    which changes `modified`, so the app reads the new database without a restart)."""
+    return db.connect(Path(path))
 
 
 def cursor():
     """A cursor on the shared connection: stops the page with a plain message if there is no database."""
+    path = settings().db_path
     try:
-        return connection().cursor()
+        return connection(str(path), path.stat().st_mtime if path.exists() else 0.0).cursor()
     except SnaError as exc:
         st.error(str(exc))
         st.stop()
