@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo import mapview  # noqa: E402
+from geo import from_wkb, mapview  # noqa: E402
 from sna import db, explorer as ex  # noqa: E402
 from sna.config import settings  # noqa: E402
 
@@ -58,21 +58,20 @@ def server_times(rounds: int) -> dict:
 
 def payload() -> dict:
     import geopandas as gpd
-    import shapely
 
     con = db.connect()
     cat = ex.catalogue(con)
     ind = ex.indicator(cat, "police_serious_violence_rate")
     frame = ex.area_values(con, ind, "lsoa", list(ex.lad_choices(con)))
     classes = ex.map_classes(frame["value"], ind, "quantiles", 5)
-    rows = ex.map_rows(mapview.polygon_rows(ex.areas_frame(con, "lsoa11")), frame, classes, ind)
-    lad = ex.areas_frame(con, "lad")
+    rows = ex.map_rows(mapview.polygon_rows(db.areas(con, "lsoa11")), frame, classes, ind)
+    lad = db.areas(con, "lad")
     layers = [mapview.choropleth_layer(rows), mapview.boundary_layer(mapview.polygon_rows(lad), "la_boundaries"),
               mapview.label_layer(lad, "la_labels")]
     spec = mapview.deck(layers, mapview.view_for(lad), ex.tooltip(ind, "lsoa")).to_json()
     full = db.query(con, "SELECT * FROM areas WHERE level = 'lsoa11'")
     naive = gpd.GeoDataFrame(full.drop(columns=["geometry", "display"]),
-                             geometry=shapely.from_wkb(mapview._wkb_array(full["geometry"])), crs=4326).to_json()
+                             geometry=from_wkb(full["geometry"]), crs=4326).to_json()
     pydeck_default = len(mapview.pdk.Deck(layers=layers[:1], initial_view_state=mapview.view_for(lad)).to_json())
     con.close()
     return {"areas": len(frame), "naive_bytes": len(naive), "choropleth_data_bytes": len(json.dumps(rows, separators=(",", ":"))),

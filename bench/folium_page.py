@@ -13,11 +13,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import folium  # noqa: E402
 import geopandas as gpd  # noqa: E402
-import shapely  # noqa: E402
 import streamlit as st  # noqa: E402
 from streamlit_folium import st_folium  # noqa: E402
 
-from geo import mapview  # noqa: E402
+from geo import from_wkb, mapview  # noqa: E402
 from sna import db, explorer as ex, ui  # noqa: E402
 
 INDICATOR = os.environ.get("SNA_BENCH_INDICATOR", "police_serious_violence_rate")
@@ -30,7 +29,7 @@ frame = ex.area_values(con, ind, "lsoa", list(ex.lad_choices(con)))
 classes = ex.map_classes(frame["value"], ind, "quantiles", 5)
 colour = {code: mapview.hex_colour(classes.colours[c]) if c >= 0 else "#c8c8c8" for code, c in zip(frame["code"], classes.classes)}
 full = db.query(con, "SELECT code, name, geometry FROM areas WHERE level = 'lsoa11'")
-gdf = gpd.GeoDataFrame(full[["code", "name"]], geometry=shapely.from_wkb(mapview._wkb_array(full["geometry"])), crs=4326)
+gdf = gpd.GeoDataFrame(full[["code", "name"]], geometry=from_wkb(full["geometry"]), crs=4326)
 gdf["value"] = gdf["code"].map(dict(zip(frame["code"], frame["value"])))
 m = folium.Map(location=[52.5, -1.9], zoom_start=10, tiles=None)
 if os.environ.get("SNA_BENCH_LOCAL_LEAFLET"):

@@ -12,21 +12,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import streamlit as st  # noqa: E402
 
 from geo import mapview  # noqa: E402
-from sna import explorer as ex, ui  # noqa: E402
+from sna import db, explorer as ex, ui  # noqa: E402
 
 INDICATOR = os.environ.get("SNA_BENCH_INDICATOR", "police_serious_violence_rate")
 
 st.set_page_config(page_title="bench: pydeck", layout="wide")
 con = ui.cursor()
 if os.environ.get("SNA_BENCH_TRIVIAL"):  # the floor: one small layer, same server and browser
-    lad = ex.areas_frame(con, "lad")
+    lad = db.areas(con, "lad")
     st.pydeck_chart(mapview.deck([mapview.label_layer(lad)], mapview.view_for(lad)), height=540, key="map")
     st.stop()
 
 
 @st.cache_resource(show_spinner=False)  # as in the explorer: geometry prepared once per server process
 def geometry(level: str):
-    return mapview.polygon_rows(ex.areas_frame(ui.cursor(), level))
+    return mapview.polygon_rows(db.areas(ui.cursor(), level))
 
 
 cat = ex.catalogue(con)
@@ -35,7 +35,7 @@ lads = list(ex.lad_choices(con))
 frame = ex.area_values(con, ind, "lsoa", lads)
 classes = ex.map_classes(frame["value"], ind, "quantiles", 5)
 rows = ex.map_rows(geometry("lsoa11"), frame, classes, ind)
-lad = ex.areas_frame(con, "lad")
+lad = db.areas(con, "lad")
 layers = [mapview.choropleth_layer(rows), mapview.boundary_layer(geometry("lad"), "la_boundaries"),
           mapview.label_layer(lad, "la_labels")]
 st.pydeck_chart(mapview.deck(layers, mapview.view_for(lad, width_px=540), ex.tooltip(ind, "lsoa")), height=540, key="map")

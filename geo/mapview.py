@@ -15,6 +15,7 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 import shapely
 
+from geo import from_wkb
 from geo.boundaries import simplify_together
 
 # ColorBrewer YlOrRd (colour-blind safe, sequential), light to dark: for indicators where one end is worse.
@@ -26,7 +27,6 @@ NEUTRAL = [(241, 238, 246), (208, 209, 230), (166, 189, 219), (116, 169, 207), (
            (5, 112, 176), (3, 78, 123)]
 RAMPS = {"higher_worse": SEQUENTIAL, "lower_worse": SEQUENTIAL, "neutral": NEUTRAL}
 NO_DATA = (200, 200, 200)
-COORD_DECIMALS = 5  # about a metre: plenty for a screen, a third of the bytes of full precision
 MAP_DECIMALS = 4  # about 7-11 m: enough for a choropleth at neighbourhood scale
 SIMPLIFY_DEGREES = 0.001  # coverage simplification (shared edges stay shared): about 45-70 m
 
@@ -43,32 +43,6 @@ def hex_colour(rgb) -> str:
     return "#{:02x}{:02x}{:02x}".format(*[int(c) for c in rgb[:3]])
 
 
-def _wkb_array(series: pd.Series) -> np.ndarray:
-    """DuckDB returns BLOBs as bytearray; shapely wants bytes."""
-    return np.array([bytes(b) if isinstance(b, (bytearray, memoryview)) else b for b in series], dtype=object)
-
-
-def _rounded(coords):
-    return [[round(x, COORD_DECIMALS), round(y, COORD_DECIMALS)] for x, y in coords]
-
-
-def _geometry_json(geom) -> dict:
-    polygons = list(geom.geoms) if geom.geom_type == "MultiPolygon" else [geom]
-    rings = [[_rounded(p.exterior.coords), *(_rounded(r.coords) for r in p.interiors)] for p in polygons if not p.is_empty]
-    if len(rings) == 1:
-        return {"type": "Polygon", "coordinates": rings[0]}
-    return {"type": "MultiPolygon", "coordinates": rings}
-
-
-def feature_collection(frame: pd.DataFrame, properties: list[str], geometry_column: str = "display") -> dict:
-    """GeoJSON with rounded coordinates and only the named properties (small payloads)."""
-    geoms = shapely.from_wkb(_wkb_array(frame[geometry_column]))
-    records = frame[properties].to_dict("records")
-    features = [{"type": "Feature", "geometry": _geometry_json(g), "properties": r}
-                for g, r in zip(geoms, records) if g is not None]
-    return {"type": "FeatureCollection", "features": features}
-
-
 def polygon_rows(frame: pd.DataFrame, geometry_column: str = "display", tolerance: float = SIMPLIFY_DEGREES,
                  decimals: int = MAP_DECIMALS) -> list[dict]:
     """Compact rows for a pydeck PolygonLayer: {"c": code, "p": rings}, one per polygon part.
@@ -76,7 +50,7 @@ def polygon_rows(frame: pd.DataFrame, geometry_column: str = "display", toleranc
     The areas are simplified together as a coverage (neighbours keep their shared edges, so no
     slivers), coordinates are rounded, and nothing else is carried: values are joined per rerun
     by code. Prepare once per level and cache; never mutate the result."""
-    geoms = shapely.from_wkb(_wkb_array(frame[geometry_column]))
+    geoms = from_wkb(frame[geometry_column])
     if tolerance > 0:
         geoms = simplify_together(geoms, tolerance)
     rows: list[dict] = []
@@ -89,10 +63,11 @@ def polygon_rows(frame: pd.DataFrame, geometry_column: str = "display", toleranc
     return rows
 
 
-def choropleth_layer(rows: list[dict], layer_id: str = "choropleth") -> pdk.Layer:
-    """Filled polygons coloured by each row's "f" ([r, g, b]); thin white edges; pickable for tooltips."""
+def choropleth_layer(rows: list[dict], layer_id: str = "choropleth", opacity: float = 1.0) -> pdk.Layer:
+    """Filled polygons coloured by each row's "f" ([r, g, b]), without per-polygon edges (they cost a
+    third of the drawing time in software WebGL); pickable for tooltips."""
     return pdk.Layer("PolygonLayer", rows, id=layer_id, get_polygon="p", get_fill_color="f", filled=True,
-                     stroked=False,
+                     stroked=False, opacity=opacity,
                      pickable=True, auto_highlight=True, highlight_color=[30, 60, 90, 120])
 
 
@@ -111,18 +86,13 @@ def highlight_layer(rows: list[dict], layer_id: str = "selected") -> pdk.Layer:
 def view_for(frame: pd.DataFrame, geometry_column: str = "display", width_px: int = 640,
              height_px: int = 520) -> pdk.ViewState:
     """A view that fits the areas' bounds into a map of about width_px x height_px (Web Mercator)."""
-    geoms = shapely.from_wkb(_wkb_array(frame[geometry_column].dropna()))
+    geoms = from_wkb(frame[geometry_column].dropna())
     minx, miny, maxx, maxy = shapely.total_bounds(geoms) if len(geoms) else (-1.9, 52.45, -1.9, 52.45)
     lat = (miny + maxy) / 2
     span_x = max(maxx - minx, 0.005)
     span_y = max((maxy - miny) / np.cos(np.radians(lat)), 0.005)  # degrees of latitude stretch in Mercator
     zoom = np.log2(min(width_px / span_x, height_px / span_y) * 360 / 512) - 0.15  # 512 px tiles in deck.gl
     return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=lat, zoom=float(np.clip(zoom, 5, 16)))
-
-
-def outline_layer(frame: pd.DataFrame, layer_id: str = "outlines", width: int = 2) -> pdk.Layer:
-    return pdk.Layer("GeoJsonLayer", feature_collection(frame, ["name"]), id=layer_id, stroked=True, filled=False,
-                     get_line_color=[40, 40, 40], line_width_min_pixels=width, pickable=False)
 
 
 def label_layer(frame: pd.DataFrame, layer_id: str = "labels") -> pdk.Layer:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -25,11 +27,24 @@ def assign_to_polygons(lon: np.ndarray, lat: np.ndarray, polygons: gpd.GeoDataFr
     return pd.Series(codes)
 
 
+@lru_cache(maxsize=2)
+def _transformer(source: str, target: str) -> Transformer:
+    return Transformer.from_crs(source, target, always_xy=True)  # building one costs ~50 ms: build each once
+
+
 def to_lonlat(easting: np.ndarray, northing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    transformer = Transformer.from_crs(BNG, WGS84, always_xy=True)
-    return transformer.transform(np.asarray(easting, dtype=float), np.asarray(northing, dtype=float))
+    return _transformer(BNG, WGS84).transform(np.asarray(easting, dtype=float), np.asarray(northing, dtype=float))
 
 
 def to_bng(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    transformer = Transformer.from_crs(WGS84, BNG, always_xy=True)
-    return transformer.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return _transformer(WGS84, BNG).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+
+
+def geom_to_bng(geom):
+    """Shapely geometry (or array of them) in lon/lat -> the same in British National Grid metres."""
+    return shapely.transform(geom, lambda xy: np.column_stack(to_bng(xy[:, 0], xy[:, 1])))
+
+
+def geom_to_lonlat(geom):
+    """Shapely geometry (or array of them) in British National Grid metres -> lon/lat."""
+    return shapely.transform(geom, lambda xy: np.column_stack(to_lonlat(xy[:, 0], xy[:, 1])))

@@ -106,9 +106,8 @@ rows, legend = pr.choropleth_rows(ui.polygons(level), values, ind["polarity"])
 options = shown["urn"].tolist()
 selected_urn = st.session_state.get("school")
 selected = ranked[ranked["urn"] == selected_urn]
-layers = [pdk.Layer("PolygonLayer", rows, id="choropleth", get_polygon="p", get_fill_color="f", filled=True,
-                    stroked=False, opacity=0.75, pickable=True),
-          mapview.outline_layer(lads, "lads"),
+layers = [mapview.choropleth_layer(rows, opacity=0.75),
+          mapview.boundary_layer(ui.polygons("lad"), "lads"),
           pdk.Layer("ScatterplotLayer", pr.school_points(shown, pr.SECONDARY_COLOUR, "Secondary school"), id="schools",
                     get_position=["lon", "lat"], get_fill_color="f", get_radius=5, radius_units="'pixels'",
                     stroked=True, get_line_color=[255, 255, 255], line_width_min_pixels=1, pickable=True)]

@@ -10,7 +10,7 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from geo import mapview
+from geo import from_wkb, mapview
 from sna import corridors as co, db, explorer as ex, ui
 from sna.errors import ImportFileError
 from sna.routes_import import validate_upload
@@ -90,7 +90,7 @@ layers = [mapview.choropleth_layer(choropleth), mapview.boundary_layer(lad_rows,
           mapview.label_layer(co.place_labels(places), "place_labels")]
 map_col, legend_col = st.columns([3, 1], gap="medium")
 with map_col:
-    st.pydeck_chart(mapview.deck(layers, mapview.view_for(ex.areas_frame(con, "lad").query("code in @lad_codes")), TOOLTIP),
+    st.pydeck_chart(mapview.deck(layers, mapview.view_for(ui.areas("lad").query("code in @lad_codes")), TOOLTIP),
                     height=520, key="places_map")
 with legend_col:
     st.markdown(f"**{ind['title']}** ({ind['unit']})")
@@ -156,7 +156,7 @@ with corridor_tab:
         labels = dict(zip(routes["route_id"], routes["name"] + " (" + routes["la_name"].fillna("") + ")"))
         route_id = st.selectbox("Route", list(labels), format_func=labels.get, key="route")
         route = routes.set_index("route_id").loc[route_id]
-        line = co.one_from_wkb(route["geometry"])
+        line = from_wkb(route["geometry"])
         if route["geometry_quality"] != "exact":
             st.warning(f"This route's line is APPROXIMATE. {route['method']} Corridor figures therefore describe the "
                        "locality, not the route walked.")

@@ -12,17 +12,15 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import duckdb
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 from shapely.geometry import LineString, MultiLineString
 
-from geo import BNG, WGS84
-from geo.points import to_bng
+from geo import from_wkb
+from geo.points import geom_to_bng, geom_to_lonlat, to_bng
 from sna.aggregate import aggregate
 
 DEFAULT_BUFFER_M = 200
@@ -48,30 +46,6 @@ KEY_INDICATORS: list[KeyIndicator] = [
 
 
 # --- geometry -------------------------------------------------------------------------------
-
-def from_wkb(values) -> np.ndarray:
-    """Shapely geometries from WKB values as DuckDB returns them (bytes or bytearray; None/NA stays None)."""
-    return shapely.from_wkb(np.array([bytes(v) if isinstance(v, (bytes, bytearray, memoryview)) else None for v in values], dtype=object))
-
-
-def one_from_wkb(value):
-    return shapely.from_wkb(bytes(value)) if value is not None else None
-
-
-@lru_cache(maxsize=2)
-def _transformer(source: str, target: str) -> Transformer:
-    return Transformer.from_crs(source, target, always_xy=True)  # building one costs ~50 ms: build each once
-
-
-def geom_to_bng(geom):
-    """A shapely geometry in lon/lat -> the same in British National Grid metres."""
-    return shapely.transform(geom, lambda xy: np.column_stack(_transformer(WGS84, BNG).transform(xy[:, 0], xy[:, 1])))
-
-
-def geom_to_lonlat(geom):
-    """A shapely geometry in British National Grid metres -> lon/lat."""
-    return shapely.transform(geom, lambda xy: np.column_stack(_transformer(BNG, WGS84).transform(xy[:, 0], xy[:, 1])))
-
 
 def schematic_line(centre_bng: tuple[float, float], index: int = 0, length_m: float = SCHEMATIC_LENGTH_M) -> LineString:
     """A short straight line centred on a point (BNG), rotated by ROTATION_STEP_DEG per index.
@@ -291,7 +265,7 @@ def route_paths(frame: pd.DataFrame, geometry_column: str = "geometry") -> list[
     rows = []
     for record in frame.to_dict("records"):
         geom = record[geometry_column]
-        geom = one_from_wkb(geom) if isinstance(geom, (bytes, bytearray)) else geom
+        geom = from_wkb(geom) if isinstance(geom, (bytes, bytearray)) else geom
         if geom is None or geom.is_empty:
             continue
         approximate = record.get("geometry_quality") != "exact"
@@ -315,7 +289,7 @@ def route_markers(frame: pd.DataFrame, geometry_column: str = "geometry") -> lis
         if not paths:
             continue
         geom = record[geometry_column]
-        geom = one_from_wkb(geom) if isinstance(geom, (bytes, bytearray)) else geom
+        geom = from_wkb(geom) if isinstance(geom, (bytes, bytearray)) else geom
         mid = geom.interpolate(0.5, normalized=True)
         rows.append({"lon": round(mid.x, 5), "lat": round(mid.y, 5), **{k: paths[0][k] for k in ("n", "c", "v", "color")}})
     return rows
@@ -388,7 +362,7 @@ def view_of(line_lonlat, buffer_m: float, height_px: int = 420):
 
 def view_of_place(places: pd.DataFrame, place_id: str, height_px: int = 420):
     """A map view framing one impact area."""
-    geom = one_from_wkb(places.loc[places["place_id"] == place_id, "display"].iloc[0])
+    geom = from_wkb(places.loc[places["place_id"] == place_id, "display"].iloc[0])
     return fit_view(geom.bounds, height_px=height_px)
 
 

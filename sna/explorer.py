@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import mapview
+from geo import from_wkb, mapview
 from sna import db
 from sna.classify import SCHEMES, classify
 from sna.errors import SnaError
@@ -256,11 +256,6 @@ def lad_choices(con) -> dict[str, str]:
     return dict(zip(frame["code"], frame["name"]))
 
 
-def areas_frame(con, level: str) -> pd.DataFrame:
-    """Areas of a database level with display geometry (for preparing map geometry once)."""
-    return db.areas(con, level)
-
-
 # --- Confidence intervals and comparison (as Fingertips shows them) ---------------------------
 
 def byar_ci(count: float, denominator: float, multiplier: float = 1.0, z: float = Z95) -> tuple[float, float]:
@@ -444,7 +439,7 @@ def postcode_areas(con, postcode: str) -> pd.DataFrame:
                          [level, lon - 0.5, lon + 0.5, lat - 0.5, lat + 0.5])
         if frame.empty:
             continue
-        geoms = shapely.from_wkb(mapview._wkb_array(frame["geometry"]))
+        geoms = from_wkb(frame["geometry"])
         inside = shapely.contains_xy(geoms, lon, lat)
         for code, name in frame.loc[inside, ["code", "name"]].itertuples(index=False):
             rows.append({"code": code, "name": name, "level": level, "matched": f"postcode {display}"})

@@ -25,6 +25,8 @@ from pathlib import Path
 import pandas as pd
 import shapely
 
+from geo import from_wkb
+from geo.points import geom_to_bng, geom_to_lonlat
 from sna import corridors
 from sna.config import PLACES_DIR, Settings
 from sna.context import BuildContext
@@ -175,7 +177,7 @@ class Gazetteer:
     def ward_containing(self, lon: float, lat: float, lad_code: str) -> pd.Series:
         wards = self.wards[self.wards["lad_code"] == lad_code]
         point = shapely.Point(lon, lat)
-        inside = [i for i, g in zip(wards.index, corridors.from_wkb(wards["geometry"])) if g.covers(point)]
+        inside = [i for i, g in zip(wards.index, from_wkb(wards["geometry"])) if g.covers(point)]
         if not inside:
             raise ConfigError(f"No 2024 ward of {lad_code} contains ({lon:.5f}, {lat:.5f}); fix data/places.")
         return wards.loc[inside[0]]
@@ -239,11 +241,11 @@ def _rule_lsoas(ctx: BuildContext, gaz: Gazetteer, rule: str, lad_code: str) -> 
 def _union_geometry(frame: pd.DataFrame, codes: list[str]):
     """The outline of a set of LSOAs: their union without interior rings (generalised boundaries leave
     sliver gaps between neighbours, which would otherwise draw as hundreds of tiny holes)."""
-    geoms = corridors.from_wkb(frame.loc[frame["code"].isin(codes), "geometry"])
+    geoms = from_wkb(frame.loc[frame["code"].isin(codes), "geometry"])
     if not len(geoms):
         return None
     # Close the sliver gaps between generalised neighbours (20 m, in British National Grid metres).
-    union = corridors.geom_to_lonlat(corridors.geom_to_bng(shapely.union_all(geoms)).buffer(20).buffer(-20))
+    union = geom_to_lonlat(geom_to_bng(shapely.union_all(geoms)).buffer(20).buffer(-20))
     parts = list(union.geoms) if union.geom_type == "MultiPolygon" else [union]
     return shapely.MultiPolygon([shapely.Polygon(p.exterior) for p in parts]) if len(parts) > 1 else shapely.Polygon(parts[0].exterior)
 
@@ -281,15 +283,15 @@ def approximate_routes(gaz: Gazetteer, records: pd.DataFrame) -> pd.DataFrame:
         anchor_point, anchor_text = None, ""
         if r.anchor_kind == "ward":
             ward = gaz.ward(r.anchor, r.la_code)
-            anchor_point = corridors.one_from_wkb(ward["geometry"]).representative_point()
+            anchor_point = from_wkb(ward["geometry"]).representative_point()
             anchor_text = f"the representative point of the 2024 ward '{r.anchor}'"
         elif r.anchor_kind == "ward_prefix":
             wards = gaz.wards_with_prefix(r.anchor, r.la_code)
-            anchor_point = shapely.union_all(corridors.from_wkb(wards["geometry"])).representative_point()
+            anchor_point = shapely.union_all(from_wkb(wards["geometry"])).representative_point()
             anchor_text = f"the representative point of the 2024 wards named '{r.anchor.strip()} ...' ({', '.join(sorted(wards['name']))})"
         elif r.anchor_kind == "msoa_hocl":
             msoa = gaz.msoa_named(r.anchor, r.la_code)
-            anchor_point = corridors.one_from_wkb(msoa["geometry"]).representative_point()
+            anchor_point = from_wkb(msoa["geometry"]).representative_point()
             anchor_text = f"the representative point of the MSOA {msoa['code']}, named '{r.anchor}' by the House of Commons Library"
         elif r.anchor_kind != "school":
             raise ConfigError(f"routes.csv: unknown anchor_kind '{r.anchor_kind}' for {r.route_id}; use ward, ward_prefix, msoa_hocl or school.")
@@ -299,18 +301,18 @@ def approximate_routes(gaz: Gazetteer, records: pd.DataFrame) -> pd.DataFrame:
             school_point = shapely.Point(float(school["longitude"]), float(school["latitude"]))
             school_text = f"{r.school} (GIAS URN {school['urn']})"
         if anchor_point is not None and school_point is not None:
-            a, s = corridors.geom_to_bng(anchor_point), corridors.geom_to_bng(school_point)
+            a, s = geom_to_bng(anchor_point), geom_to_bng(school_point)
             line = corridors.segment_line((a.x, a.y), (s.x, s.y))
             method = f"Approximate: a straight line from {anchor_text} to {school_text}; this is not the route walked."
         else:
-            centre = corridors.geom_to_bng(school_point if school_point is not None else anchor_point)
+            centre = geom_to_bng(school_point if school_point is not None else anchor_point)
             line = corridors.schematic_line((centre.x, centre.y), index)
             where = f"{school_text}, the school of that name in the LA (our reading of the locality '{r.locality}')" if school_point is not None else anchor_text
             method = (f"Approximate: a schematic {corridors.SCHEMATIC_LENGTH_M:.0f} m line centred on {where}"
                       + (f", turned {index * corridors.ROTATION_STEP_DEG:.0f} degrees to keep routes sharing a locality apart" if index else "")
                       + ". The paper names the locality only; this is not the route walked.")
         out.append({"route_id": r.route_id, "name": r.name, "la_code": r.la_code, "status": r.status, "locality": r.locality,
-                    "geometry": shapely.to_wkb(corridors.geom_to_lonlat(line)), "geometry_quality": "approximate",
+                    "geometry": shapely.to_wkb(geom_to_lonlat(line)), "geometry_quality": "approximate",
                     "method": method, "citation": r.citation})
     return pd.DataFrame(out, columns=ROUTE_TABLE_COLUMNS)
 
@@ -332,7 +334,7 @@ def route_lsoa_rows(routes: pd.DataFrame, lsoa11: pd.DataFrame, lsoa21: pd.DataF
     """The LSOAs (2011 and 2021) each route line crosses."""
     rows = []
     for r in routes.itertuples(index=False):
-        line = corridors.one_from_wkb(r.geometry)
+        line = from_wkb(r.geometry)
         rows += [{"route_id": r.route_id, "lsoa_code": c, "level": "lsoa11"} for c in corridors.codes_crossed(line, lsoa11)]
         rows += [{"route_id": r.route_id, "lsoa_code": c, "level": "lsoa21"} for c in corridors.codes_crossed(line, lsoa21)]
     return pd.DataFrame(rows, columns=["route_id", "lsoa_code", "level"])

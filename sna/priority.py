@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.points import to_bng
+from geo import from_wkb
+from geo.points import geom_to_bng, to_bng
 from sna.errors import ConfigError, DatabaseError
 
 RANK_BAND = (5, 95)  # percentiles of the rank over the draws shown as the rank interval
@@ -114,8 +115,7 @@ def load_inputs(con: duckdb.DuckDBPyConnection) -> PriorityInputs:
 
 def bng_geometries(wkb: pd.Series) -> np.ndarray:
     """LSOA polygons (WKB, EPSG:4326) in British National Grid metres."""
-    geoms = shapely.from_wkb([bytes(g) for g in wkb])
-    return shapely.transform(geoms, lambda xy: np.column_stack(to_bng(xy[:, 0], xy[:, 1])))
+    return geom_to_bng(from_wkb(wkb))
 
 
 def members(school_xy: np.ndarray, polygons_bng: np.ndarray, radius_m: float) -> tuple[np.ndarray, np.ndarray]:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import from_wkb
 from sna import cli
 from sna.config import Settings, settings
 from sna.errors import DatabaseError, ImportFileError
@@ -155,7 +156,7 @@ def study_area_polygon(con: duckdb.DuckDBPyConnection):
     row = con.execute("SELECT geometry FROM areas WHERE level = 'partnership' AND geometry IS NOT NULL").fetchone()
     if row is None:
         raise DatabaseError("The database has no partnership outline (areas level 'partnership'): rebuild it with python -m sna build.")
-    return shapely.from_wkb(bytes(row[0]))
+    return from_wkb(row[0])
 
 
 def known_routes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -182,7 +183,7 @@ def read_imported(path: Path, con: duckdb.DuckDBPyConnection, known: dict[str, s
 def to_geojson(lines: pd.DataFrame) -> str:
     """Imported lines as GeoJSON with an explicit longitude/latitude CRS."""
     features = [{"type": "Feature", "properties": {"route_id": r.route_id, "name": r.name},
-                 "geometry": json.loads(shapely.to_geojson(shapely.from_wkb(bytes(r.geometry))))} for r in lines.itertuples(index=False)]
+                 "geometry": json.loads(shapely.to_geojson(from_wkb(r.geometry)))} for r in lines.itertuples(index=False)]
     return json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
                        "features": features}, indent=1)
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
+from geo import from_wkb
 from geo.points import assign_to_polygons, to_lonlat
 from sna.context import BuildContext
 from sna.errors import ImportFileError, SourceError
@@ -198,7 +198,7 @@ def build_schools(ctx: BuildContext) -> None:
     gias_path = ctx.source_path("sch_gias_2025")
     register = require_rows(read_gias(gias_path), gias_path, 10000)
     lads = gpd.GeoDataFrame(ctx.con.execute("SELECT code, geometry FROM areas WHERE level = 'lad'").df())
-    lads = gpd.GeoDataFrame({"code": lads["code"]}, geometry=shapely.from_wkb([bytes(g) for g in lads["geometry"]]), crs="EPSG:4326")
+    lads = gpd.GeoDataFrame({"code": lads["code"]}, geometry=from_wkb(lads["geometry"]), crs="EPSG:4326")
     schools = classify(study_area_schools(register, ctx.frames["study21"], lads))
     ctx.record("schools", "sch_gias_2025", len(register), len(schools))
 

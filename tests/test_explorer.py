@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import mapview
+from geo import from_wkb, mapview
 from sna import explorer as ex
 from sna import sources
 
@@ -171,13 +171,12 @@ def test_search_by_postcode_code_name_and_nonsense(con):
 
 def test_map_payload_is_small_and_escaped(con, cat):
     import geopandas as gpd
-    import shapely
 
     from sna import db
 
     ind = ex.indicator(cat, "police_serious_violence_rate")
     frame = ex.area_values(con, ind, "lsoa", ALL_LADS)
-    geometry = mapview.polygon_rows(ex.areas_frame(con, "lsoa11"))
+    geometry = mapview.polygon_rows(db.areas(con, "lsoa11"))
     frame.loc[0, "name"] = "<script>alert(1)</script>"
     rows = ex.map_rows(geometry, frame, ex.map_classes(frame["value"], ind, "quantiles", 5), ind)
     assert {r["c"] for r in rows} == set(frame["code"])
@@ -185,7 +184,7 @@ def test_map_payload_is_small_and_escaped(con, cat):
     assert set(rows[0]) <= {"c", "p", "n", "v", "r", "d", "f"}
     full = db.query(con, "SELECT * FROM areas WHERE level = 'lsoa11'")
     naive = gpd.GeoDataFrame(full.drop(columns=["geometry", "display"]),
-                             geometry=shapely.from_wkb(mapview._wkb_array(full["geometry"])), crs=4326).to_json()
+                             geometry=from_wkb(full["geometry"]), crs=4326).to_json()
     ours = json.dumps(rows, separators=(",", ":"))
     assert len(ours) <= 0.25 * len(naive)
 

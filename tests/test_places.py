@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo import from_wkb
 from sna import corridors, places
 from sna.config import REPO_ROOT, settings
 from sna.errors import ImportFileError
@@ -80,9 +81,9 @@ def test_ward_based_places_use_the_official_ward_of_that_name(con):
 def test_every_route_is_an_approximate_line_inside_its_local_authority(con):
     routes = con.execute("SELECT route_id, la_code, geometry, geometry_quality, method, citation FROM routes").df()
     lads = con.execute("SELECT code, geometry FROM areas WHERE level = 'lad'").df()
-    lad_geom = dict(zip(lads["code"], corridors.from_wkb(lads["geometry"])))
+    lad_geom = dict(zip(lads["code"], from_wkb(lads["geometry"])))
     for route in routes.itertuples():
-        line = corridors.one_from_wkb(route.geometry)
+        line = from_wkb(route.geometry)
         assert corridors.is_line(line), route.route_id
         assert route.geometry_quality == "approximate"
         assert route.method.startswith("Approximate") and "not the route walked" in route.method
@@ -144,7 +145,7 @@ def test_corridor_counts_match_an_independent_geopandas_buffer(con, sources_dir)
     from sna import sources
 
     route = con.execute("SELECT geometry FROM routes WHERE route_id = 'dudley-st-james'").fetchone()[0]
-    line = corridors.one_from_wkb(route)
+    line = from_wkb(route)
     ours = corridors.corridor_crimes(con, line, 200)
 
     raw = pd.read_csv(sources.path_of(RAW_CRIME), usecols=["category", "latitude", "longitude", "crime_api_id"])
@@ -160,7 +161,7 @@ def test_corridor_counts_match_an_independent_geopandas_buffer(con, sources_dir)
 
 
 def test_schools_near_a_route_or_a_plain_reason(con):
-    line = corridors.one_from_wkb(con.execute("SELECT geometry FROM routes WHERE route_id = 'walsall-palfrey'").fetchone()[0])
+    line = from_wkb(con.execute("SELECT geometry FROM routes WHERE route_id = 'walsall-palfrey'").fetchone()[0])
     schools, reason = corridors.schools_near(con, line, 300)
     if schools is None:
         assert "schools" in reason
@@ -194,7 +195,7 @@ def test_valid_file_replaces_approximate_lines(db_copy):
     assert places.imported_routes_path(db_copy).exists()
     with duckdb.connect(str(db_copy.db_path), read_only=True) as con:
         quality = dict(con.execute("SELECT route_id, geometry_quality FROM routes").fetchall())
-        line = corridors.one_from_wkb(con.execute("SELECT geometry FROM routes WHERE route_id = 'bham-lozells-1'").fetchone()[0])
+        line = from_wkb(con.execute("SELECT geometry FROM routes WHERE route_id = 'bham-lozells-1'").fetchone()[0])
         lsoas = con.execute("SELECT count(*) FROM route_lsoas WHERE route_id = 'bham-lozells-1'").fetchone()[0]
     assert quality["bham-lozells-1"] == quality["walsall-palfrey"] == "exact"
     assert sum(q == "approximate" for q in quality.values()) == 17

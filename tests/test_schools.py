@@ -12,8 +12,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
 
+from geo import from_wkb
 from sna import schools as sch
 from sna import sources
 from sna.errors import ImportFileError
@@ -70,7 +70,7 @@ def test_study_area_filter_and_flags(con):
     register = sch.read_gias(FIXTURE)
     study21 = con.execute("SELECT code, ward_code, lad_code FROM areas WHERE level = 'lsoa21'").df()
     lad = con.execute("SELECT code, geometry FROM areas WHERE level = 'lad'").df()
-    lads = gpd.GeoDataFrame({"code": lad["code"]}, geometry=shapely.from_wkb([bytes(g) for g in lad["geometry"]]), crs=4326)
+    lads = gpd.GeoDataFrame({"code": lad["code"]}, geometry=from_wkb(lad["geometry"]), crs=4326)
     inside = sch.classify(sch.study_area_schools(register, study21, lads)).set_index("urn")
     assert 900006 not in inside.index  # City of London
     assert 900003 in inside.index  # no coordinates, but its LSOA is in the study area
