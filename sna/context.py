@@ -43,8 +43,19 @@ class BuildContext:
         self.quality.append({"topic": topic, "source_id": source_id, "period": period, "measure": measure,
                              "value": float(value), "detail": detail})
 
-    def write(self, table: str, frame: pd.DataFrame) -> None:
-        """Create (or replace) a table from a DataFrame."""
-        self.con.register("_frame", frame)
-        self.con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _frame')
-        self.con.unregister("_frame")
+    def write(self, table: str, frame: pd.DataFrame, types: dict[str, str] | None = None) -> None:
+        """Create (or replace) a table from a DataFrame (see write_table)."""
+        write_table(self.con, table, frame, types)
+
+
+def write_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, types: dict[str, str] | None = None) -> None:
+    """Create (or replace) a table from a DataFrame. With `types` (column -> SQL type) the table has
+    exactly those columns and types, even when the frame is empty."""
+    if types is not None:
+        frame = frame.reindex(columns=list(types))
+        if frame.empty:
+            frame = pd.DataFrame({c: pd.Series([None], dtype=object) for c in types}).iloc[0:0]
+    columns = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in types.items()) if types else "*"
+    con.register("_frame", frame)
+    con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT {columns} FROM _frame')
+    con.unregister("_frame")

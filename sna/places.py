@@ -29,6 +29,7 @@ from geo import from_wkb
 from geo.points import geom_to_bng, geom_to_lonlat
 from sna import corridors
 from sna.config import PLACES_DIR, Settings
+from sna import context
 from sna.context import BuildContext
 from sna.errors import ConfigError
 from sna.readers import read_csv
@@ -57,14 +58,7 @@ SCHEMAS: dict[str, dict[str, str]] = {  # column types, so that tables are typed
 
 def write_table(con, table: str, frame: pd.DataFrame) -> None:
     """Create (or replace) one of this step's tables with its declared column types."""
-    schema = SCHEMAS[table]
-    frame = frame.reindex(columns=list(schema))
-    if frame.empty:
-        frame = pd.DataFrame({c: pd.Series([None], dtype=object) for c in schema}).iloc[0:0]
-    con.register("_places_frame", frame)
-    columns = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in schema.items())
-    con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT {columns} FROM _places_frame')
-    con.unregister("_places_frame")
+    context.write_table(con, table, frame, SCHEMAS[table])
 
 
 def imported_routes_path(config: Settings) -> Path:
