@@ -41,7 +41,7 @@ def home() -> None:
         "teams, schools and youth services, and residents. Every figure names its source, vintage and licence.")
 
     with ui.friendly_errors():
-        heads = headline_figures(meta.get("built_at", ""))
+        heads = headline_figures(ui.version())
 
     st.subheader(f"Headline figures: {meta.get('area_short_name', area_name)}")
     with st.container(key="headlines"):

@@ -11,7 +11,7 @@ from sna import db, explorer as ex, ui
 
 ui.page_setup("Area explorer")
 con = ui.cursor()
-built_at = db.meta(con).get("built_at", "")
+db_version = ui.version()  # cache key: the database file in use
 
 
 # Caching on purpose: geometry is prepared once per level and server process and shared read-only
@@ -65,7 +65,7 @@ with st.expander("About this indicator"):
         st.write(ind["aggregation_text"])
 
 try:
-    frame = values(indicator_id, level_key, tuple(lad_codes), built_at)
+    frame = values(indicator_id, level_key, tuple(lad_codes), db_version)
 except ex.ChoiceError as exc:
     st.info(str(exc))
     st.stop()

@@ -12,7 +12,7 @@ from sna import db, priority as pr, ui
 
 ui.page_setup("Priority schools")
 con = ui.cursor()
-built_at = db.meta(con).get("built_at", "")
+db_version = ui.version()  # cache key: the database file in use
 
 
 # Caching: inputs and projected geometry once per database; component values once per radius
@@ -53,7 +53,7 @@ def reset_weights() -> None:
 
 
 with ui.friendly_errors():
-    data, _geometry = inputs(built_at)
+    data, _geometry = inputs(db_version)
 schools = data.schools
 lads = ui.areas("lad")
 lad_names = dict(zip(lads["code"], lads["name"]))
@@ -94,7 +94,7 @@ if sum(weights.values()) == 0:
     st.stop()
 
 with ui.friendly_errors():
-    ranked, not_scored = ranking(radius_m, tuple(weights.items()), top_n, built_at)
+    ranked, not_scored = ranking(radius_m, tuple(weights.items()), top_n, db_version)
 shown = pr.filter_table(ranked, lad_codes, phases, types, search)
 
 # --- Map ---------------------------------------------------------------------------------------

@@ -11,13 +11,13 @@ import pydeck as pdk
 import streamlit as st
 
 from geo import from_wkb, mapview
-from sna import corridors as co, db, explorer as ex, ui
+from sna import corridors as co, explorer as ex, ui
 from sna.errors import ImportFileError
 from sna.routes_import import validate_upload
 
 ui.page_setup("Places")
 con = ui.cursor()
-built_at = db.meta(con).get("built_at", "")
+db_version = ui.version()  # cache key: the database file in use
 TOOLTIP = {"html": "<b>{n}</b> <span style='opacity:.75'>{c}</span><br/>{v}",
            "style": {"backgroundColor": "#1b2631", "color": "white", "fontSize": "13px"}}
 PLACE_COLOUR = (0, 0, 0)
@@ -70,7 +70,7 @@ if uploaded is not None and not routes.empty:
 # --- overview map ----------------------------------------------------------------------------
 ind = ex.indicator(cat, indicator_id)
 try:
-    frame = lsoa_values(indicator_id, tuple(lad_codes), built_at)
+    frame = lsoa_values(indicator_id, tuple(lad_codes), db_version)
 except ex.ChoiceError as exc:
     st.info(str(exc))
     st.stop()
@@ -100,7 +100,7 @@ with legend_col:
                 "from their locality only (approximate).  \n**Blue lines**: imported route lines.")
 
 st.subheader(f"Step Together routes ({len(routes)} shown)")
-counts = routes.groupby("status").size().to_dict() if not routes.empty else {}
+counts = co.routes_by_status(routes)
 st.caption(f"As of 13 December 2021: 18 live routes and 1 in development (VRU annex on serious youth violence, para 150). "
            f"Shown with the filters: {counts.get('live', 0)} live, {counts.get('in development', 0)} in development.")
 st.dataframe(co.route_table(routes), hide_index=True, width="stretch", key="routes_table")

@@ -24,7 +24,7 @@ st.markdown("Every figure in this explorer comes from an official open dataset l
 st.info(ex.IOD_NOT_A_SERIES)
 
 st.subheader("Indicator catalogue")
-table = catalogue(meta.get("built_at", ""))
+table = catalogue(ui.version())
 ALL = "all"
 themes = [ALL, *sorted(table["Theme"].unique())]
 chosen = st.selectbox("Theme", themes, key="theme", format_func=lambda t: "All themes" if t == ALL else ex.sentence(t))

@@ -375,3 +375,8 @@ def interventions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def buffer_polygon(line_lonlat, buffer_m: float):
     """The corridor (buffer in BNG metres) as a lon/lat polygon, for drawing."""
     return geom_to_lonlat(geom_to_bng(line_lonlat).buffer(float(buffer_m)))
+
+
+def routes_by_status(routes: pd.DataFrame) -> dict[str, int]:
+    """How many of the routes shown are live, in development, ..."""
+    return routes.groupby("status").size().to_dict() if not routes.empty else {}

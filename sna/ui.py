@@ -21,6 +21,13 @@ def connection(path: str, modified: float):
     return db.connect(Path(path))
 
 
+def version() -> str:
+    """Which database file is open (path and modification time): the cache key for everything read
+    from it. A rebuild renames a new file into place and so changes the key; no query needed."""
+    path = settings().db_path
+    return f"{path}@{path.stat().st_mtime if path.exists() else 0.0}"
+
+
 def cursor():
     """A cursor on the shared connection: stops the page with a plain message if there is no database."""
     path = settings().db_path
@@ -50,14 +57,9 @@ def source_caption(publisher: str, title: str, vintage: str, licence: str) -> st
 
 
 # --- Cached readers shared by the pages ------------------------------------------------------
-# Keyed by the database's build time (a hashed argument, so a rebuilt database is read afresh).
+# Keyed by the database file's version (a hashed argument, so a rebuilt database is read afresh).
 # Geometry is prepared once per level and server process and shared read-only (cache_resource);
 # the catalogue is small and copied per caller (cache_data).
-
-def built_at() -> str:
-    """When the open database was built: the cache key for everything read from it."""
-    return db.meta(cursor()).get("built_at", "")
-
 
 @st.cache_resource(show_spinner=False)
 def _areas(level: str, built: str):
@@ -80,14 +82,14 @@ def _catalogue(built: str):
 
 def areas(level: str):
     """Areas of a level with display geometry (shared, do not modify)."""
-    return _areas(level, built_at())
+    return _areas(level, version())
 
 
 def polygons(level: str) -> list[dict]:
     """Map-ready polygons of a level (shared, do not modify)."""
-    return _polygons(level, built_at())
+    return _polygons(level, version())
 
 
 def catalogue():
     """The indicator catalogue with the levels each indicator is held at."""
-    return _catalogue(built_at())
+    return _catalogue(version())
