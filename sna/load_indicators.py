@@ -47,6 +47,7 @@ def expand_many(ctx: BuildContext, items: list[Indicator], national: dict[str, p
     groups: dict[tuple, list[Indicator]] = defaultdict(list)
     for ind in items:
         groups[(ind.geography, ind.aggregation, ind.weight, ind.scale)].append(ind)
+    memberships: dict[str, pd.DataFrame] = {}  # one LSOA -> (level, parent) table per LSOA generation
     parts = []
     for (geography, method, weight, scale), members in groups.items():
         long = pd.concat([national[i.id].assign(indicator_id=i.id) for i in members], ignore_index=True)
@@ -55,10 +56,11 @@ def expand_many(ctx: BuildContext, items: list[Indicator], national: dict[str, p
         if method == "none":
             continue
         weights = ctx.frames["weights"].get(weight) if weight else None
-        membership = pd.concat([pd.DataFrame({"code": parents.index, "level": level, "parent": parents.to_numpy()})
-                                for level, parents in parents_of(ctx, geography)
-                                if benchmarks or level not in ("region", "country")], ignore_index=True)
-        parts.append(aggregate(long, membership, method, weights, scale))
+        if geography not in memberships:
+            memberships[geography] = pd.concat([pd.DataFrame({"code": parents.index, "level": level, "parent": parents.to_numpy()})
+                                                for level, parents in parents_of(ctx, geography)
+                                                if benchmarks or level not in ("region", "country")], ignore_index=True)
+        parts.append(aggregate(long, memberships[geography], method, weights, scale))
     return pd.concat(parts, ignore_index=True).assign(note=None)
 
 
