@@ -9,7 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from sna import db, explorer as ex, ui
+from sna import db, ui
+from sna.analysis import formatting as fmt, headlines as hl, methods, values
 
 HERE = Path(__file__).resolve().parent
 PAGES = [  # (file, label, what it is for); a page is listed only when its file exists
@@ -21,8 +22,8 @@ PAGES = [  # (file, label, what it is for); a page is listed only when its file 
 
 
 @st.cache_data(show_spinner=False)
-def headline_figures(built: str) -> ex.Headlines:
-    return ex.headlines(ui.cursor(), ex.catalogue(ui.cursor()))
+def headline_figures(built: str) -> hl.Headlines:
+    return hl.headlines(ui.cursor(), values.catalogue(ui.cursor()))
 
 
 def home() -> None:
@@ -50,11 +51,11 @@ def home() -> None:
                 with column, st.container(border=True):
                     st.markdown(f"**{fig['label']}**")
                     st.metric(fig["label"], fig["text"], label_visibility="collapsed")
-                    st.caption(f"{ex.sentence(fig['unit'])}. Source: {fig['source']}, {fig['period']}. {fig['licence']}.")
+                    st.caption(f"{fmt.sentence(fig['unit'])}. Source: {fig['source']}, {fig['period']}. {fig['licence']}.")
 
-    months = ex.police_months(con)
+    months = db.police_months(con)
     if months:
-        st.caption(f"police.uk figures are for the latest months held: {', '.join(ex.period_label(m) for m in months)} "
+        st.caption(f"police.uk figures are for the latest months held: {', '.join(fmt.period_label(m) for m in months)} "
                    f"({len(months)} month{'s' if len(months) != 1 else ''}). IoD2025 figures are population-weighted "
                    "means of the published LSOA rates.")
 
@@ -68,7 +69,7 @@ def home() -> None:
         if (HERE / file).exists():
             st.page_link(file, label=f"{label}: {purpose}")
 
-    st.caption(ex.ATTRIBUTION)
+    st.caption(methods.ATTRIBUTION)
     st.caption(f"Database built {meta.get('built_at', 'unknown')}, code version {meta.get('code_version', 'unknown')}.")
 
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(REPO))
 READ_ONLY = r"""
 import sys, time, duckdb, pandas as pd, pyogrio
 sys.path.insert(0, {repo!r})
-from sna import sources
+from sna.registry import sources
 files = {files!r}
 t = time.perf_counter()
 for f in files:

@@ -26,8 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo import from_wkb, mapview  # noqa: E402
-from sna import db, explorer as ex  # noqa: E402
+from geo import from_wkb  # noqa: E402
+from geo.display import polygon_rows  # noqa: E402
+from sna import db  # noqa: E402
+from sna.analysis import values as ex  # noqa: E402
+from sna.ui import maps as mapview  # noqa: E402
 from sna.config import settings  # noqa: E402
 
 LSOA11_INDICATORS = ["police_robbery_rate", "police_weapons_rate", "police_asb_rate", "police_all_crime_rate",
@@ -62,13 +65,13 @@ def payload() -> dict:
     con = db.connect()
     cat = ex.catalogue(con)
     ind = ex.indicator(cat, "police_serious_violence_rate")
-    frame = ex.area_values(con, ind, "lsoa", list(ex.lad_choices(con)))
+    frame = ex.area_values(con, ind, "lsoa", list(db.lad_names(con)))
     classes = ex.map_classes(frame["value"], ind, "quantiles", 5)
-    rows = ex.map_rows(mapview.polygon_rows(db.areas(con, "lsoa11")), frame, classes, ind)
+    rows = mapview.map_rows(polygon_rows(db.areas(con, "lsoa11")), frame, classes, ind)
     lad = db.areas(con, "lad")
-    layers = [mapview.choropleth_layer(rows), mapview.boundary_layer(mapview.polygon_rows(lad), "la_boundaries"),
+    layers = [mapview.choropleth_layer(rows), mapview.boundary_layer(polygon_rows(lad), "la_boundaries"),
               mapview.label_layer(lad, "la_labels")]
-    spec = mapview.deck(layers, mapview.view_for(lad), ex.tooltip(ind, "lsoa")).to_json()
+    spec = mapview.deck(layers, mapview.view_for(lad), mapview.tooltip(ind, "lsoa")).to_json()
     full = db.query(con, "SELECT * FROM areas WHERE level = 'lsoa11'")
     naive = gpd.GeoDataFrame(full.drop(columns=["geometry", "display"]),
                              geometry=from_wkb(full["geometry"]), crs=4326).to_json()

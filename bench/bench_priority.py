@@ -21,7 +21,8 @@ sys.path.insert(0, str(REPO))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from sna import db, priority as pr  # noqa: E402
+from sna import db  # noqa: E402
+from sna.analysis import priority as pr, school_areas as sa  # noqa: E402
 
 PAGE = str(REPO / "pages" / "2_Priority_schools.py")
 
@@ -47,8 +48,8 @@ def main(repeats: int = 8) -> None:
     assert not at.exception, at.exception
 
     con = db.connect()
-    inputs = pr.load_inputs(con)
-    values = pr.component_values(inputs, pr.project(inputs), 1000.0)
+    inputs = sa.load_inputs(con)
+    values = sa.component_values(inputs, sa.project(inputs), 1000.0)
     pure = [timed(lambda k=k: pr.ranked_table(inputs, values, pr.DEFAULT_WEIGHTS | {"imd": float(k)})) for k in range(repeats)]
     n = int(inputs.schools["is_secondary"].sum())
 

@@ -16,8 +16,10 @@ import geopandas as gpd  # noqa: E402
 import streamlit as st  # noqa: E402
 from streamlit_folium import st_folium  # noqa: E402
 
-from geo import from_wkb, mapview  # noqa: E402
-from sna import db, explorer as ex, ui  # noqa: E402
+from geo import from_wkb  # noqa: E402
+from sna import db, ui  # noqa: E402
+from sna.analysis import values as ex  # noqa: E402
+from sna.analysis.classify import hex_colour  # noqa: E402
 
 INDICATOR = os.environ.get("SNA_BENCH_INDICATOR", "police_serious_violence_rate")
 
@@ -25,9 +27,9 @@ st.set_page_config(page_title="bench: folium", layout="wide")
 con = ui.cursor()
 cat = ex.catalogue(con)
 ind = ex.indicator(cat, INDICATOR)
-frame = ex.area_values(con, ind, "lsoa", list(ex.lad_choices(con)))
+frame = ex.area_values(con, ind, "lsoa", list(db.lad_names(con)))
 classes = ex.map_classes(frame["value"], ind, "quantiles", 5)
-colour = {code: mapview.hex_colour(classes.colours[c]) if c >= 0 else "#c8c8c8" for code, c in zip(frame["code"], classes.classes)}
+colour = {code: hex_colour(classes.colours[c]) if c >= 0 else "#c8c8c8" for code, c in zip(frame["code"], classes.classes)}
 full = db.query(con, "SELECT code, name, geometry FROM areas WHERE level = 'lsoa11'")
 gdf = gpd.GeoDataFrame(full[["code", "name"]], geometry=from_wkb(full["geometry"]), crs=4326)
 gdf["value"] = gdf["code"].map(dict(zip(frame["code"], frame["value"])))

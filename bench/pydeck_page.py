@@ -11,8 +11,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st  # noqa: E402
 
-from geo import mapview  # noqa: E402
-from sna import db, explorer as ex, ui  # noqa: E402
+from geo.display import polygon_rows  # noqa: E402
+from sna import db, ui  # noqa: E402
+from sna.analysis import values as ex  # noqa: E402
+from sna.ui import maps as mapview  # noqa: E402
 
 INDICATOR = os.environ.get("SNA_BENCH_INDICATOR", "police_serious_violence_rate")
 
@@ -26,16 +28,16 @@ if os.environ.get("SNA_BENCH_TRIVIAL"):  # the floor: one small layer, same serv
 
 @st.cache_resource(show_spinner=False)  # as in the explorer: geometry prepared once per server process
 def geometry(level: str):
-    return mapview.polygon_rows(db.areas(ui.cursor(), level))
+    return polygon_rows(db.areas(ui.cursor(), level))
 
 
 cat = ex.catalogue(con)
 ind = ex.indicator(cat, INDICATOR)
-lads = list(ex.lad_choices(con))
+lads = list(db.lad_names(con))
 frame = ex.area_values(con, ind, "lsoa", lads)
 classes = ex.map_classes(frame["value"], ind, "quantiles", 5)
-rows = ex.map_rows(geometry("lsoa11"), frame, classes, ind)
+rows = mapview.map_rows(geometry("lsoa11"), frame, classes, ind)
 lad = db.areas(con, "lad")
 layers = [mapview.choropleth_layer(rows), mapview.boundary_layer(geometry("lad"), "la_boundaries"),
           mapview.label_layer(lad, "la_labels")]
-st.pydeck_chart(mapview.deck(layers, mapview.view_for(lad, width_px=540), ex.tooltip(ind, "lsoa")), height=540, key="map")
+st.pydeck_chart(mapview.deck(layers, mapview.view_for(lad, width_px=540), mapview.tooltip(ind, "lsoa")), height=540, key="map")

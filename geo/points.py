@@ -48,3 +48,11 @@ def geom_to_bng(geom):
 def geom_to_lonlat(geom):
     """Shapely geometry (or array of them) in British National Grid metres -> lon/lat."""
     return shapely.transform(geom, lambda xy: np.column_stack(to_lonlat(xy[:, 0], xy[:, 1])))
+
+
+def circle_lonlat(lon: float, lat: float, radius_m: float, n: int = 64) -> list[list[float]]:
+    """A circle of radius_m metres (drawn in British National Grid) around a lon/lat point, as a lon/lat ring."""
+    x0, y0 = to_bng(np.array([lon]), np.array([lat]))
+    angles = np.linspace(0, 2 * np.pi, n)
+    lons, lats = to_lonlat(x0[0] + radius_m * np.cos(angles), y0[0] + radius_m * np.sin(angles))
+    return [[round(float(a), 5), round(float(b), 5)] for a, b in zip(lons, lats)]

@@ -1,13 +1,16 @@
 """Area explorer: an indicator on a map of neighbourhoods, wards or local authorities, a legend, a
 ranked table (the accessible alternative to the map) and a profile of any area. Renders only: the
-numbers come from sna.explorer, the map pieces from geo.mapview."""
+numbers come from sna.analysis, the map pieces from sna.ui.maps."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from geo import mapview
-from sna import db, explorer as ex, ui
+from sna import db, ui
+from sna.analysis import formatting as fmt, methods, profile as pf, search as sr, values as ex
+from sna.analysis.classify import scheme_labels
+from sna.errors import ChoiceError
+from sna.ui import charts, maps
 
 ui.page_setup("Area explorer")
 con = ui.cursor()
@@ -34,7 +37,7 @@ def on_pick(key: str, level: str | None = None) -> None:
 
 
 cat = ui.catalogue()
-lads = ex.lad_choices(con)
+lads = db.lad_names(con)
 
 st.title("Area explorer")
 
@@ -49,7 +52,7 @@ with st.sidebar:
     lad_codes = st.multiselect("Local authorities", list(lads), default=list(lads), format_func=lads.get, key="las",
                                placeholder="Choose one or more")
     st.header("Map classes")
-    schemes = ex.scheme_labels()
+    schemes = scheme_labels()
     scheme = st.selectbox("Classification", list(schemes), format_func=schemes.get, key="scheme")
     k = st.slider("Number of classes", min_value=3, max_value=7, value=5, key="k")
 
@@ -66,31 +69,31 @@ with st.expander("About this indicator"):
 
 try:
     frame = values(indicator_id, level_key, tuple(lad_codes), db_version)
-except ex.ChoiceError as exc:
+except ChoiceError as exc:
     st.info(str(exc))
     st.stop()
 
 level = ex.db_level(ind, level_key)
 classes = ex.map_classes(frame["value"], ind, scheme, k)
 geo_rows = ui.polygons(level)
-rows = ex.map_rows(geo_rows, frame, classes, ind)
+rows = maps.map_rows(geo_rows, frame, classes, ind)
 lad_rows = ui.polygons("lad")
 selected = st.session_state.get("selected")
-layers = [mapview.choropleth_layer(rows), mapview.boundary_layer(lad_rows, "la_boundaries"),
-          mapview.label_layer(ui.areas("lad"), "la_labels")]
+layers = [maps.choropleth_layer(rows), maps.boundary_layer(lad_rows, "la_boundaries"),
+          maps.label_layer(ui.areas("lad"), "la_labels")]
 if selected and selected[1] == level:
-    layers.append(mapview.highlight_layer([g for g in geo_rows if g["c"] == selected[0]]))
-view = mapview.view_for(ui.areas("lad").query("code in @lad_codes"), width_px=480, height_px=520)
+    layers.append(maps.highlight_layer([g for g in geo_rows if g["c"] == selected[0]]))
+view = maps.view_for(ui.areas("lad").query("code in @lad_codes"), width_px=480, height_px=520)
 
 map_col, legend_col = st.columns([3, 1], gap="medium")
 with map_col:
     # No on_select: Streamlit's click selection did not pick among 1,700 polygons in testing and greys out
     # every other area when it does; areas are opened from the search and the list below instead.
-    st.pydeck_chart(mapview.deck(layers, view, ex.tooltip(ind, level_key)), height=540, key="map",
+    st.pydeck_chart(maps.deck(layers, view, maps.tooltip(ind, level_key)), height=540, key="map",
                     alt=f"Map of {ind['title']} by {ex.LEVELS[level_key].noun}; the ranked table below lists the same values.")
 with legend_col, st.container(key="legend"):
-    st.markdown(f"**{ex.sentence(ind['unit'])}**")
-    st.table(ex.legend_styler(classes.legend))
+    st.markdown(f"**{fmt.sentence(ind['unit'])}**")
+    st.table(charts.legend_styler(classes.legend))
     st.caption(f"{schemes[scheme]}, {len(frame)} {ex.LEVELS[level_key].noun}s. "
                f"{'Darker is worse.' if ind['polarity'] != 'neutral' else 'Darker is higher (neither better nor worse).'} "
                "Black lines: local authority boundaries.")
@@ -100,7 +103,7 @@ find_col, pick_col = st.columns(2, gap="medium")
 with find_col:
     query = st.text_input("Find an area by name, code or postcode", key="search", placeholder="e.g. Ladywood, E01033625 or B1 1AY")
     if query.strip():
-        found = ex.search(con, query)
+        found = sr.search(con, query)
         if found.empty:
             st.info(f"No area in the study area matches '{query.strip()}'. Try a ward or LSOA name, a code such as "
                     "E05011151, or a full postcode such as B1 1AY.")
@@ -117,21 +120,21 @@ with pick_col:
 
 if selected:
     with ui.friendly_errors(), st.container(key="profile"):
-        area = ex.area_record(con, selected[0], selected[1])
-        prof = ex.profile(con, cat, selected[0], selected[1])
+        area = pf.area_record(con, selected[0], selected[1])
+        prof = pf.profile(con, cat, selected[0], selected[1])
         st.subheader(f"Profile: {area['name']}")
         st.caption(f"{db.LEVEL_LABELS[area['level']]} {area['code']}"
                    + (f", in {area['lad_name']}" if area.get("lad_name") and area["level"] != "lad" else "")
                    + ". Each indicator against its local authority, the West Midlands region and England.")
-        sp = ex.spine(prof)
+        sp = pf.spine(prof)
         if not sp.empty:
-            st.plotly_chart(ex.spine_figure(sp, area["name"], area.get("lad_name") if area["level"] != "lad" else None),
+            st.plotly_chart(charts.spine_figure(sp, area["name"], area.get("lad_name") if area["level"] != "lad" else None),
                             key="spine", config={"displayModeBar": False})
             st.caption("Dots: this area, coloured by comparison with England (blue better, orange similar, red worse, "
                        "white not tested). Bars: 95% confidence intervals where the indicator has a count numerator.")
-        st.dataframe(ex.profile_table(prof, area.get("lad_name")), hide_index=True, key="profile_table",
+        st.dataframe(pf.profile_table(prof, area.get("lad_name")), hide_index=True, key="profile_table",
                      column_config={"Link": st.column_config.LinkColumn("Link", display_text="source page")})
-        st.caption(ex.CI_TEXT)
+        st.caption(methods.CI_TEXT)
         st.button("Close profile", key="close_profile", on_click=select_area, args=(None, None))
 
 st.divider()
@@ -140,7 +143,7 @@ with st.container(key="ranked"):
     table = ex.ranked_table(frame, ind)
     value_col = table.columns[4]
     st.dataframe(table, hide_index=True, key="ranked_table", height=360,
-                 column_config={value_col: st.column_config.NumberColumn(value_col, format=ex.number_format(ind["unit"]))})
+                 column_config={value_col: st.column_config.NumberColumn(value_col, format=fmt.number_format(ind["unit"]))})
     st.download_button("Download as CSV", table.to_csv(index=False).encode("utf-8"), key="download",
                        file_name=f"{indicator_id}_{level}.csv", mime="text/csv")
     st.caption(f"Rank 1 is the {ex.RANK_ONE[ind['polarity']]} among the areas shown. Click a column heading to sort; "

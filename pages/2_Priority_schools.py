@@ -1,14 +1,15 @@
 """Priority schools: the study area's state-funded secondary schools on a map over an indicator,
 a transparent score with adjustable weights, its sensitivity, a plain-language 'why', feeder
-primaries and an export. Renders only: the numbers come from sna.priority, the map from geo.mapview."""
+primaries and an export. Renders only: the numbers come from sna.analysis.priority, the map from sna.ui.maps."""
 
 from __future__ import annotations
 
 import pydeck as pdk
 import streamlit as st
 
-from geo import mapview
-from sna import db, priority as pr, ui
+from sna import db, ui
+from sna.analysis import priority as pr, school_areas as sa
+from sna.ui import maps, overlays
 
 ui.page_setup("Priority schools")
 con = ui.cursor()
@@ -18,15 +19,15 @@ db_version = ui.version()  # cache key: the database file in use
 # Caching: inputs and projected geometry once per database; component values once per radius
 # (the LSOAs within the radius of every school); scores per set of weights (cheap, vectorised).
 @st.cache_resource(show_spinner="Preparing schools and areas...")
-def inputs(built: str) -> tuple[pr.PriorityInputs, pr.Geometry]:
-    data = pr.load_inputs(ui.cursor())
-    return data, pr.project(data)
+def inputs(built: str) -> tuple[sa.PriorityInputs, sa.Geometry]:
+    data = sa.load_inputs(ui.cursor())
+    return data, sa.project(data)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def raw_values(radius_m: float, built: str):
     data, geometry = inputs(built)
-    return pr.component_values(data, geometry, radius_m)
+    return sa.component_values(data, geometry, radius_m)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -102,29 +103,28 @@ ind = catalogue.loc[map_id]
 level = ind["geography"]
 with ui.friendly_errors():
     values = db.values(con, map_id, level)
-rows, legend = pr.choropleth_rows(ui.polygons(level), values, ind["polarity"])
+rows, legend = overlays.choropleth_rows(ui.polygons(level), values, ind["polarity"])
 options = shown["urn"].tolist()
 selected_urn = st.session_state.get("school")
 selected = ranked[ranked["urn"] == selected_urn]
-layers = [mapview.choropleth_layer(rows, opacity=0.75),
-          mapview.boundary_layer(ui.polygons("lad"), "lads"),
-          pdk.Layer("ScatterplotLayer", pr.school_points(shown, pr.SECONDARY_COLOUR, "Secondary school"), id="schools",
+layers = [maps.choropleth_layer(rows, opacity=0.75),
+          maps.boundary_layer(ui.polygons("lad"), "lads"),
+          pdk.Layer("ScatterplotLayer", overlays.school_points(shown, overlays.SECONDARY_COLOUR, "Secondary school"), id="schools",
                     get_position=["lon", "lat"], get_fill_color="f", get_radius=5, radius_units="'pixels'",
                     stroked=True, get_line_color=[255, 255, 255], line_width_min_pixels=1, pickable=True)]
 feeders = None
 if not selected.empty:
     feeder_mode = st.session_state.get("feeder_mode", "Within the radius")
     nearest = int(st.session_state.get("feeder_n", 5)) if feeder_mode == "Nearest N" else None
-    feeders = pr.feeder_primaries(data, int(selected_urn), radius_m, nearest)
+    feeders = sa.feeder_primaries(data, int(selected_urn), radius_m, nearest)
     me = selected.iloc[0]
-    layers += [pdk.Layer("PolygonLayer", [{"p": pr.circle(me["lon"], me["lat"], radius_m)}], id="radius", get_polygon="p",
-                         filled=False, stroked=True, get_line_color=pr.SELECTED_COLOUR, line_width_min_pixels=2),
-               pdk.Layer("ScatterplotLayer", pr.school_points(feeders, pr.PRIMARY_COLOUR, "Primary school"), id="feeders",
+    layers += [overlays.radius_layer(me["lon"], me["lat"], radius_m),
+               pdk.Layer("ScatterplotLayer", overlays.school_points(feeders, overlays.PRIMARY_COLOUR, "Primary school"), id="feeders",
                          get_position=["lon", "lat"], get_fill_color="f", get_radius=4, radius_units="'pixels'", pickable=True),
-               pdk.Layer("ScatterplotLayer", pr.school_points(selected, pr.SELECTED_COLOUR, "Selected school"), id="selected",
+               pdk.Layer("ScatterplotLayer", overlays.school_points(selected, overlays.SELECTED_COLOUR, "Selected school"), id="selected",
                          get_position=["lon", "lat"], get_fill_color="f", get_radius=8, radius_units="'pixels'", pickable=True)]
-view = mapview.view_for(lads) if selected.empty else pr.view_around(selected.iloc[0]["lon"], selected.iloc[0]["lat"], radius_m)
-st.pydeck_chart(mapview.deck(layers, view, pr.TOOLTIP), height=520, key="map",
+view = maps.view_for(lads) if selected.empty else overlays.view_around(selected.iloc[0]["lon"], selected.iloc[0]["lat"], radius_m)
+st.pydeck_chart(maps.deck(layers, view, overlays.SCHOOL_TOOLTIP), height=520, key="map",
                 on_select=on_map_select, selection_mode="single-object")
 st.caption(f"Map: {ind['title']} ({ind['unit']}; {ind['publisher']}, {ind['vintage']}, {ind['licence']}), in five "
            "quantile classes, darker = " + ("lower (worse)" if ind["polarity"] == "lower_worse" else "higher")

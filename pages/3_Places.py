@@ -1,6 +1,6 @@
 """Places: the VRU's place-based impact areas and Step Together routes over any neighbourhood
 indicator, each place's story, each route's corridor, and the interventions' reach. Renders only:
-figures come from sna.corridors and sna.explorer, map pieces from geo.mapview."""
+figures come from sna.analysis, map pieces from sna.ui.maps and sna.ui.overlays."""
 
 from __future__ import annotations
 
@@ -10,17 +10,18 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from geo import from_wkb, mapview
-from sna import corridors as co, explorer as ex, ui
-from sna.errors import ImportFileError
-from sna.routes_import import validate_upload
+from geo import from_wkb
+from sna import db, ui
+from sna.analysis import corridors as co, values as ex
+from sna.errors import ChoiceError, ImportFileError
+from sna.ui import charts, maps, overlays
+from sna.userfiles import validate_route_upload
 
 ui.page_setup("Places")
 con = ui.cursor()
 db_version = ui.version()  # cache key: the database file in use
-TOOLTIP = {"html": "<b>{n}</b> <span style='opacity:.75'>{c}</span><br/>{v}",
-           "style": {"backgroundColor": "#1b2631", "color": "white", "fontSize": "13px"}}
-PLACE_COLOUR = (0, 0, 0)
+TOOLTIP = overlays.TOOLTIP
+PLACE_COLOUR = overlays.PLACE_COLOUR
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -28,17 +29,17 @@ def lsoa_values(indicator_id: str, lad_codes: tuple[str, ...], built: str):
     return ex.area_values(ui.cursor(), ex.indicator(ui.catalogue(), indicator_id), "lsoa", list(lad_codes))
 
 
-if not co.has_table(con, "routes") or not co.has_table(con, "places"):
+if not db.has_table(con, "routes") or not db.has_table(con, "places"):
     st.info("This database has no places or routes yet. Rebuild it: python -m sna build")
     st.stop()
 
-if co.places(con).empty and co.routes(con).empty:
+if db.places(con).empty and db.routes(con).empty:
     st.title("Places")
     st.info("No impact areas or Step Together routes are recorded for this partnership. They are project-authored "
             "records in data/places (see its README); add rows for this partnership's local authorities and rebuild.")
     st.stop()
 
-lads = ex.lad_choices(con)
+lads = db.lad_names(con)
 cat = ui.catalogue()
 lsoa_ids = {r.id: r.title for r in cat.itertuples() if r.geography in ("lsoa11", "lsoa21") and r.aggregation != "none"}
 
@@ -61,8 +62,8 @@ if not lad_codes:
     st.info("No local authority is selected. Choose at least one in the sidebar.")
     st.stop()
 
-places = co.places(con, lad_codes)
-routes = co.routes(con, lad_codes, statuses)
+places = db.places(con, lad_codes)
+routes = db.routes(con, lad_codes, statuses)
 uploaded: pd.DataFrame | None = st.session_state.get("uploaded_routes")
 if uploaded is not None and not routes.empty:
     routes = co.with_session_lines(routes, uploaded)
@@ -71,30 +72,30 @@ if uploaded is not None and not routes.empty:
 ind = ex.indicator(cat, indicator_id)
 try:
     frame = lsoa_values(indicator_id, tuple(lad_codes), db_version)
-except ex.ChoiceError as exc:
+except ChoiceError as exc:
     st.info(str(exc))
     st.stop()
 level = ex.db_level(ind, "lsoa")
 classes = ex.map_classes(frame["value"], ind, "quantiles", 5)
-choropleth = [{**r, "v": f"{r['v']} ({html.escape(ind['unit'] or '')})"} for r in ex.map_rows(ui.polygons(level), frame, classes, ind)]
+choropleth = [{**r, "v": f"{r['v']} ({html.escape(ind['unit'] or '')})"} for r in maps.map_rows(ui.polygons(level), frame, classes, ind)]
 lad_rows = [g for g in ui.polygons("lad") if g["c"] in lad_codes]
-place_rows = co.place_outline_rows(places)
-route_rows = co.route_paths(routes)
-layers = [mapview.choropleth_layer(choropleth), mapview.boundary_layer(lad_rows, "la_boundaries"),
-          mapview.boundary_layer(place_rows, "places", PLACE_COLOUR, 3),
+place_rows = overlays.place_outline_rows(places)
+route_rows = overlays.route_paths(routes)
+layers = [maps.choropleth_layer(choropleth), maps.boundary_layer(lad_rows, "la_boundaries"),
+          maps.boundary_layer(place_rows, "places", PLACE_COLOUR, 3),
           pdk.Layer("PathLayer", route_rows, id="routes", get_path="path", get_color="color", width_min_pixels=4,
                     pickable=True, auto_highlight=True),
-          pdk.Layer("ScatterplotLayer", co.route_markers(routes), id="route_markers", get_position=["lon", "lat"],
+          pdk.Layer("ScatterplotLayer", overlays.route_markers(routes), id="route_markers", get_position=["lon", "lat"],
                     get_fill_color="color", get_line_color=[255, 255, 255], stroked=True, line_width_min_pixels=2,
                     radius_min_pixels=6, get_radius=60, pickable=True),
-          mapview.label_layer(co.place_labels(places), "place_labels")]
+          maps.label_layer(co.place_labels(places), "place_labels")]
 map_col, legend_col = st.columns([3, 1], gap="medium")
 with map_col:
-    st.pydeck_chart(mapview.deck(layers, mapview.view_for(ui.areas("lad").query("code in @lad_codes")), TOOLTIP),
+    st.pydeck_chart(maps.deck(layers, maps.view_for(ui.areas("lad").query("code in @lad_codes")), TOOLTIP),
                     height=520, key="places_map")
 with legend_col:
     st.markdown(f"**{ind['title']}** ({ind['unit']})")
-    st.table(ex.legend_styler(classes.legend))
+    st.table(charts.legend_styler(classes.legend))
     st.caption(f"Quintiles of {len(frame)} neighbourhoods. Source: {ind['publisher']} ({ind['vintage']}), {ind['licence']}.")
     st.markdown("**Black outlines**: impact areas (approximate extents).  \n**Purple dots and lines**: Step Together routes drawn "
                 "from their locality only (approximate).  \n**Blue lines**: imported route lines.")
@@ -123,20 +124,20 @@ with story_tab:
             st.caption(f"Extent: {place['extent_note']}")
         else:
             st.warning(f"Extent (approximate): {place['extent_note']}")
-        story_layers = [mapview.choropleth_layer(choropleth), mapview.boundary_layer(lad_rows, "la_boundaries"),
-                        mapview.boundary_layer([r for r in place_rows if r["c"] == place_id], "place", PLACE_COLOUR, 4),
+        story_layers = [maps.choropleth_layer(choropleth), maps.boundary_layer(lad_rows, "la_boundaries"),
+                        maps.boundary_layer([r for r in place_rows if r["c"] == place_id], "place", PLACE_COLOUR, 4),
                         pdk.Layer("PathLayer", route_rows, id="routes", get_path="path", get_color="color", width_min_pixels=4, pickable=True)]
-        st.pydeck_chart(mapview.deck(story_layers, co.view_of_place(places, place_id), TOOLTIP),
+        st.pydeck_chart(maps.deck(story_layers, overlays.view_of_place(places, place_id), TOOLTIP),
                         height=420, key="story_map")
         st.markdown("**Key indicators: the place against its local authority, the region and England**")
         st.dataframe(co.place_indicators(con, place_id, place["la_code"]), hide_index=True, width="stretch", key="story_indicators")
         st.caption("The place's values are computed from its neighbourhoods (LSOAs): counts summed, rates as summed numerators "
                    "over summed denominators, scores population-weighted. police.uk figures are held for the study area only, "
                    "so there is no region or England value for them.")
-        areas_list = co.place_areas(con, place_id)
+        areas_list = db.place_areas(con, place_id)
         st.caption(f"Made of {len(areas_list)} area(s): " + ", ".join(f"{n or c} ({c})" for c, n in zip(areas_list["area_code"], areas_list["name"])))
-        trend = co.place_crime_trend(con, place_id)
-        months = co.months_held(con)
+        trend = db.place_crime_trend(con, place_id)
+        months = db.police_months(con)
         st.markdown("**police.uk crimes recorded in the place by month**")
         if len(months) < 2:
             st.info(f"The database holds {len(months)} month of police.uk street-level crime ({', '.join(months) or 'none'}), so a "
@@ -164,21 +165,20 @@ with corridor_tab:
             st.success(f"Route line: {route['method']}")
         crimes = co.corridor_crimes(con, line, buffer_m)
         summary = co.corridor_summary(crimes)
-        months = co.months_held(con)
+        months = db.police_months(con)
         c1, c2, c3 = st.columns(3)
         c1.metric("police.uk crimes in the corridor", f"{len(crimes):,}")
         c2.metric("of which serious violence", f"{int(crimes['serious_violence'].sum()) if len(crimes) else 0:,}")
         c3.metric("Months held", ", ".join(months) or "none")
         st.caption(f"Crimes within {buffer_m} m of the line (distances in British National Grid metres). Source: police.uk "
                    "street-level crime (Home Office), Open Government Licence v3.0.")
-        corridor_layers = [mapview.choropleth_layer(choropleth), mapview.boundary_layer(lad_rows, "la_boundaries"),
-                           pdk.Layer("PolygonLayer", [{"p": co.polygon_coords(co.buffer_polygon(line, buffer_m))}], id="corridor",
-                                     get_polygon="p", get_fill_color=[255, 255, 255, 110], get_line_color=[0, 0, 0], line_width_min_pixels=2),
-                           pdk.Layer("ScatterplotLayer", co.crime_points(crimes), id="crimes", get_position=["lon", "lat"],
+        corridor_layers = [maps.choropleth_layer(choropleth), maps.boundary_layer(lad_rows, "la_boundaries"),
+                           overlays.corridor_layer(line, buffer_m),
+                           pdk.Layer("ScatterplotLayer", overlays.crime_points(crimes), id="crimes", get_position=["lon", "lat"],
                                      get_fill_color="f", get_radius=12, radius_min_pixels=3, pickable=True),
                            pdk.Layer("PathLayer", [r for r in route_rows if r["c"] == html.escape(route_id)], id="route",
                                      get_path="path", get_color="color", width_min_pixels=5, pickable=True)]
-        st.pydeck_chart(mapview.deck(corridor_layers, co.view_of(line, buffer_m), TOOLTIP), height=420, key="corridor_map")
+        st.pydeck_chart(maps.deck(corridor_layers, overlays.view_of(line, buffer_m), TOOLTIP), height=420, key="corridor_map")
         st.markdown("**Crimes in the corridor by month and type**")
         st.dataframe(summary, hide_index=True, width="stretch", key="corridor_summary")
         st.markdown("**Violence with injury (IoD2025) of the neighbourhoods (LSOA 2021) the line crosses**")
@@ -205,7 +205,7 @@ with upload_tab:
         st.session_state.pop("uploaded_routes", None)
     else:
         try:
-            lines = validate_upload(con, upload.getvalue(), upload.name)
+            lines = validate_route_upload(con, upload.getvalue(), upload.name)
         except ImportFileError as exc:
             st.session_state.pop("uploaded_routes", None)
             st.error(str(exc))
@@ -218,7 +218,7 @@ with upload_tab:
 
 # --- interventions ---------------------------------------------------------------------------
 with interventions_tab:
-    table = co.interventions(con)
+    table = db.interventions(con)
     if table.empty:
         st.info("No interventions table is held for this partnership.")
     else:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sna import db, explorer as ex, ui
+from sna import db, ui
+from sna.analysis import formatting as fmt, methods, values
 
 ui.page_setup("Data and methods")
 con = ui.cursor()
@@ -14,20 +15,20 @@ meta = db.meta(con)
 
 @st.cache_data(show_spinner=False)
 def catalogue(built: str):
-    return ex.catalogue_table(ex.catalogue(ui.cursor()))
+    return methods.catalogue_table(values.catalogue(ui.cursor()))
 
 
 st.title("Data and methods")
 st.markdown("Every figure in this explorer comes from an official open dataset listed here, with its publisher, "
             "vintage and licence. Nothing is estimated by hand.")
 
-st.info(ex.IOD_NOT_A_SERIES)
+st.info(methods.IOD_NOT_A_SERIES)
 
 st.subheader("Indicator catalogue")
 table = catalogue(ui.version())
 ALL = "all"
 themes = [ALL, *sorted(table["Theme"].unique())]
-chosen = st.selectbox("Theme", themes, key="theme", format_func=lambda t: "All themes" if t == ALL else ex.sentence(t))
+chosen = st.selectbox("Theme", themes, key="theme", format_func=lambda t: "All themes" if t == ALL else fmt.sentence(t))
 shown = table if chosen == ALL else table[table["Theme"] == chosen]
 if shown.empty:
     st.info("No indicator in this theme. Choose another theme.")
@@ -40,7 +41,7 @@ else:
                        file_name="indicator_catalogue.csv", mime="text/csv", key="download_catalogue")
 
 st.subheader("How areas are combined")
-for aggregation, text in ex.AGGREGATION_WORDS.items():
+for aggregation, text in methods.AGGREGATION_WORDS.items():
     st.markdown(f"- **{aggregation.replace('_', ' ').capitalize()}**: {text}")
 st.markdown("- **Geography**: neighbourhoods are Lower layer Super Output Areas (LSOAs, about 1,500 residents). "
             "IoD2019 and police.uk figures use 2011 LSOAs; IoD2025 uses 2021 LSOAs. Wards are the 2024 wards, built "
@@ -51,7 +52,7 @@ if meta.get("notes"):
     st.caption(meta["notes"])
 
 st.subheader("Confidence intervals and comparisons")
-st.markdown(ex.CI_TEXT)
+st.markdown(methods.CI_TEXT)
 
 st.subheader("Data quality")
 with ui.friendly_errors():
@@ -68,4 +69,4 @@ st.dataframe(sources, hide_index=True, key="sources",
              column_config={"official_page": st.column_config.LinkColumn("Official page")})
 
 st.subheader("Attribution")
-st.markdown(ex.ATTRIBUTION)
+st.markdown(methods.ATTRIBUTION)

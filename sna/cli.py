@@ -1,17 +1,22 @@
-"""Command line: `python -m sna build | doctor | ...`. The one place CLI errors become messages."""
+"""Command line: `python -m sna build | doctor | import-routes ...`. The one place CLI errors become messages.
+
+Commands are a table (name -> help, handler, arguments); a handler is named by module and function
+and imported only when its command runs, so the CLI starts fast and imports run one way."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 from sna.config import settings
 from sna.errors import SnaError
 
 
-def _build(args: argparse.Namespace) -> int:
+def build_command(args: argparse.Namespace) -> int:
     from sna.build import build
 
     started = time.perf_counter()
@@ -23,7 +28,7 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _doctor(args: argparse.Namespace) -> int:
+def doctor_command(args: argparse.Namespace) -> int:
     from sna.doctor import run_checks
 
     problems = 0
@@ -34,41 +39,48 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
-# Subcommands: name -> (help, handler, argument adder). A new command is one more entry.
-COMMANDS: dict[str, tuple[str, Callable[[argparse.Namespace], int], Callable[[argparse.ArgumentParser], None]]] = {
-    "build": ("build the database from the official sources", _build,
-              lambda p: (p.add_argument("--area", help="study area: a file name in data/areas without .toml (default west-midlands)"),
-                         p.add_argument("--quiet", action="store_true", help="no progress bars"))),
-    "doctor": ("check sources, database and package versions; say what to fix", _doctor,
-               lambda p: p.add_argument("--area", help="study area to check (default west-midlands)")),
+@dataclass(frozen=True)
+class Command:
+    help: str
+    handler: str  # "module:function" taking the parsed arguments, returning the exit code
+    arguments: Callable[[argparse.ArgumentParser], None]
+
+
+def _area_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--area", help="study area: a file name in data/areas without .toml (default west-midlands)")
+
+
+COMMANDS: dict[str, Command] = {
+    "build": Command("build the database from the official sources", "sna.cli:build_command",
+                     lambda p: (_area_argument(p), p.add_argument("--quiet", action="store_true", help="no progress bars"))),
+    "doctor": Command("check sources, database and package versions; say what to fix", "sna.cli:doctor_command", _area_argument),
+    "import-routes": Command("replace approximate Step Together route lines with real ones from a GeoJSON or GeoPackage file",
+                             "sna.build.routes_import:command",
+                             lambda p: p.add_argument("file", help="GeoJSON (.geojson, with a crs member) or GeoPackage (.gpkg) of "
+                                                                   "LineStrings with properties route_id and name")),
 }
-
-
-def register(name: str, help_text: str, handler: Callable[[argparse.Namespace], int], add_arguments: Callable[[argparse.ArgumentParser], None]) -> None:
-    COMMANDS[name] = (help_text, handler, add_arguments)
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m sna", description="SNA explorer: build and check the serious youth violence needs assessment database.")
     sub = top.add_subparsers(dest="command", required=True)
-    for name, (help_text, _, add_arguments) in COMMANDS.items():
-        add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+    for name, command in COMMANDS.items():
+        command.arguments(sub.add_parser(name, help=command.help, description=command.help))
     return top
 
 
+def _handler(name: str) -> Callable[[argparse.Namespace], int]:
+    module, function = COMMANDS[name].handler.split(":")
+    return getattr(importlib.import_module(module), function)
+
+
 def main(argv: list[str] | None = None) -> int:
-    _load_plugins()
     args = parser().parse_args(argv)
     try:
-        return COMMANDS[args.command][1](args)
+        return _handler(args.command)(args)
     except SnaError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Interrupted: the previous database (if any) is unchanged.", file=sys.stderr)
         return 130
-
-
-def _load_plugins() -> None:
-    """Modules that add subcommands register themselves on import."""
-    import sna.routes_import  # noqa: F401  (import-routes)

@@ -1,4 +1,8 @@
-"""Read-only access to the built database: the only way pages and analyses reach the data."""
+"""Read-only access to the built database: the only way pages and analyses reach the data.
+
+Every SQL statement the app runs lives here, grouped by topic; callers get DataFrames, dicts or
+tuples back. The build writes the database (sna.build); nothing here writes.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from sna.errors import DatabaseError
 
 LEVEL_LABELS = {"lsoa11": "LSOA (2011)", "lsoa21": "LSOA (2021)", "ward": "Ward (2024)", "lad": "Local authority",
                 "partnership": "Partnership area", "region": "Region", "country": "England"}
+ENGLAND_CODE = "E92000001"
 
 
 def connect(db_path: Path | None = None) -> duckdb.DuckDBPyConnection:
@@ -29,13 +34,28 @@ def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return con.execute(sql, params or []).df()
 
 
+def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()[0])
+
+
+def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
 def meta(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT key, value FROM meta").fetchall())
 
 
+# --- The indicator catalogue and values -----------------------------------------------------------
+
 def catalogue(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The indicator catalogue with provenance, one row per indicator held."""
     return query(con, "SELECT * FROM indicators ORDER BY theme, title")
+
+
+def levels_held(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """indicator_id, levels (list of the levels it has values at)."""
+    return query(con, "SELECT indicator_id, list(DISTINCT level ORDER BY level) AS levels FROM indicator_values GROUP BY 1")
 
 
 def levels_of(con: duckdb.DuckDBPyConnection, indicator_id: str) -> list[str]:
@@ -47,16 +67,6 @@ def levels_of(con: duckdb.DuckDBPyConnection, indicator_id: str) -> list[str]:
 def periods_of(con: duckdb.DuckDBPyConnection, indicator_id: str) -> list[str]:
     rows = con.execute("SELECT DISTINCT period FROM indicator_values WHERE indicator_id = ? ORDER BY period", [indicator_id]).fetchall()
     return [r[0] for r in rows]
-
-
-def areas(con: duckdb.DuckDBPyConnection, level: str, lad_codes: list[str] | None = None) -> pd.DataFrame:
-    """Areas of a level (code, name, parents, population, display geometry as WKB)."""
-    sql = "SELECT code, name, level, ward_code, lad_code, pop_total, pop_10_24, lon, lat, display FROM areas WHERE level = ?"
-    params: list = [level]
-    if lad_codes:
-        sql += " AND lad_code IN (SELECT unnest(?))"
-        params.append(list(lad_codes))
-    return query(con, sql + " ORDER BY code", params)
 
 
 def values(con: duckdb.DuckDBPyConnection, indicator_id: str, level: str, period: str | None = None,
@@ -73,6 +83,14 @@ def values(con: duckdb.DuckDBPyConnection, indicator_id: str, level: str, period
     return query(con, sql + " ORDER BY v.area_code", params)
 
 
+def latest_values(con: duckdb.DuckDBPyConnection, indicator_id: str, level: str) -> pd.Series:
+    """area_code -> value of the latest period (no names; for computations over every area)."""
+    frame = query(con, """SELECT area_code, value FROM indicator_values WHERE indicator_id = ? AND level = ?
+                          AND period = (SELECT max(period) FROM indicator_values WHERE indicator_id = ? AND level = ?)""",
+                  [indicator_id, level, indicator_id, level])
+    return frame.set_index("area_code")["value"]
+
+
 def benchmarks(con: duckdb.DuckDBPyConnection, indicator_id: str, period: str) -> pd.DataFrame:
     """The indicator for every LAD, the partnership, the region and England (for comparison)."""
     return query(con, """SELECT v.level, v.area_code, a.name, v.value, v.numerator, v.denominator, v.note
@@ -80,6 +98,208 @@ def benchmarks(con: duckdb.DuckDBPyConnection, indicator_id: str, period: str) -
                          WHERE v.indicator_id = ? AND v.period = ? AND v.level IN ('lad', 'partnership', 'region', 'country')
                          ORDER BY v.level, a.name""", [indicator_id, period])
 
+
+def summary_values(con: duckdb.DuckDBPyConnection, indicator_ids: list[str]) -> pd.DataFrame:
+    """Values of some indicators for the partnership, its LAs, the region and England, with names."""
+    return query(con, """SELECT v.indicator_id, v.area_code, v.level, v.period, v.value, a.name FROM indicator_values v
+                         JOIN areas a ON a.code = v.area_code AND a.level = v.level
+                         WHERE v.indicator_id IN (SELECT unnest(?)) AND v.level IN ('partnership', 'lad', 'region', 'country')""",
+                 [list(indicator_ids)])
+
+
+def area_indicator_values(con: duckdb.DuckDBPyConnection, code: str, level: str) -> pd.DataFrame:
+    """Every indicator value held for one area (all periods)."""
+    return query(con, """SELECT indicator_id, period, value, numerator, denominator FROM indicator_values
+                         WHERE area_code = ? AND level = ?""", [code, level])
+
+
+def comparator_values(con: duckdb.DuckDBPyConnection, lad_code: str | None, region_code: str | None) -> pd.DataFrame:
+    """Every indicator value of an LA, a region and England (indicator_id, period, level, value)."""
+    return query(con, """SELECT indicator_id, period, level, value FROM indicator_values
+                         WHERE (level = 'lad' AND area_code = ?) OR (level = 'region' AND area_code = ?)
+                            OR (level = 'country' AND area_code = ?)""", [lad_code, region_code, ENGLAND_CODE])
+
+
+# --- Areas ----------------------------------------------------------------------------------------
+
+def areas(con: duckdb.DuckDBPyConnection, level: str, lad_codes: list[str] | None = None) -> pd.DataFrame:
+    """Areas of a level (code, name, parents, population, display geometry as WKB)."""
+    sql = "SELECT code, name, level, ward_code, lad_code, pop_total, pop_10_24, lon, lat, display FROM areas WHERE level = ?"
+    params: list = [level]
+    if lad_codes:
+        sql += " AND lad_code IN (SELECT unnest(?))"
+        params.append(list(lad_codes))
+    return query(con, sql + " ORDER BY code", params)
+
+
+def area_geometry(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
+    """code, full geometry (WKB) of every area of a level (for geometry work, not drawing)."""
+    return query(con, "SELECT code, geometry FROM areas WHERE level = ? ORDER BY code", [level])
+
+
+def lad_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The study area's local authorities, code -> name, by name."""
+    return dict(con.execute("SELECT code, name FROM areas WHERE level = 'lad' ORDER BY name").fetchall())
+
+
+def area_record(con: duckdb.DuckDBPyConnection, code: str, level: str) -> pd.DataFrame:
+    return query(con, """SELECT a.code, a.name, a.level, a.lad_code, l.name AS lad_name, a.region_code, a.ward_code
+                         FROM areas a LEFT JOIN areas l ON l.code = a.lad_code AND l.level = 'lad'
+                         WHERE a.code = ? AND a.level = ?""", [code, level])
+
+
+def areas_by_code(con: duckdb.DuckDBPyConnection, code: str, levels: tuple[str, ...]) -> pd.DataFrame:
+    return query(con, "SELECT code, name, level FROM areas WHERE code = ? AND level IN (SELECT unnest(?))", [code, list(levels)])
+
+
+def areas_by_name(con: duckdb.DuckDBPyConnection, text: str, levels: tuple[str, ...], limit: int) -> pd.DataFrame:
+    """Areas whose name contains the text (any case), LAs first, then wards."""
+    return query(con, """SELECT code, name, level FROM areas WHERE level IN (SELECT unnest(?))
+                         AND name ILIKE '%' || ? || '%' ORDER BY level = 'lad' DESC, level = 'ward' DESC, name LIMIT ?""",
+                 [list(levels), text, limit])
+
+
+def areas_near(con: duckdb.DuckDBPyConnection, level: str, lon: float, lat: float, pad: float) -> pd.DataFrame:
+    """code, name, geometry of the areas of a level whose point lies within pad degrees of (lon, lat)."""
+    return query(con, "SELECT code, name, geometry FROM areas WHERE level = ? AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?",
+                 [level, lon - pad, lon + pad, lat - pad, lat + pad])
+
+
+def partnership_outline(con: duckdb.DuckDBPyConnection) -> bytes:
+    """The study area's outline (WKB, lon/lat)."""
+    row = con.execute("SELECT geometry FROM areas WHERE level = 'partnership' AND geometry IS NOT NULL").fetchone()
+    if row is None:
+        raise DatabaseError("The database has no partnership outline (areas level 'partnership'): rebuild it with python -m sna build.")
+    return row[0]
+
+
+def postcode_point(con: duckdb.DuckDBPyConnection, postcode: str) -> tuple[str, float, float] | None:
+    """(display form, lon, lat) of a normalised postcode, or None."""
+    return con.execute("SELECT display, lon, lat FROM postcodes WHERE postcode = ?", [postcode]).fetchone()
+
+
+# --- police.uk crime ------------------------------------------------------------------------------
+
+def police_months(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The months of police.uk data held."""
+    return [r[0] for r in con.execute("SELECT DISTINCT month FROM crimes WHERE month IS NOT NULL ORDER BY 1").fetchall()]
+
+
+def crimes_in_box(con: duckdb.DuckDBPyConnection, minx: float, miny: float, maxx: float, maxy: float) -> pd.DataFrame:
+    return query(con, """SELECT crime_id, month, crime_type, lon, lat, location, lsoa11_code, serious_violence FROM crimes
+                         WHERE lon BETWEEN ? AND ? AND lat BETWEEN ? AND ? AND lon IS NOT NULL""", [minx, maxx, miny, maxy])
+
+
+def serious_violence_points(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return query(con, "SELECT lon, lat, month FROM crimes WHERE serious_violence AND lon IS NOT NULL")
+
+
+# --- Schools --------------------------------------------------------------------------------------
+
+def schools(con: duckdb.DuckDBPyConnection, located_only: bool = False) -> pd.DataFrame:
+    sql = "SELECT * FROM schools" + (" WHERE lon IS NOT NULL AND lat IS NOT NULL" if located_only else "")
+    return query(con, sql + " ORDER BY urn")
+
+
+def idaci19(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """LSOA 2011 code, geometry, IDACI 2019 numerator and children aged 0-15."""
+    return query(con, """SELECT a.code, a.geometry, i.idaci_numerator, i.children_0_15 FROM areas a
+                         JOIN idaci19_lsoa11 i USING (code) WHERE a.level = 'lsoa11' ORDER BY a.code""")
+
+
+def lsoa21_for_scores(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return query(con, "SELECT code, pop_total, geometry FROM areas WHERE level = 'lsoa21' ORDER BY code")
+
+
+# --- Places and routes ----------------------------------------------------------------------------
+
+def places(con: duckdb.DuckDBPyConnection, lad_codes: list[str] | None = None) -> pd.DataFrame:
+    """Impact areas with their LA name and display geometry."""
+    sql = """SELECT p.*, a.name AS la_name FROM places p LEFT JOIN areas a ON a.code = p.la_code AND a.level = 'lad'"""
+    params: list = []
+    if lad_codes:
+        sql += " WHERE p.la_code IN (SELECT unnest(?))"
+        params.append(list(lad_codes))
+    return query(con, sql + " ORDER BY p.name", params)
+
+
+def routes(con: duckdb.DuckDBPyConnection, lad_codes: list[str] | None = None, statuses: list[str] | None = None) -> pd.DataFrame:
+    """Step Together routes with their LA name (geometry WKB lon/lat)."""
+    sql = """SELECT r.*, a.name AS la_name FROM routes r LEFT JOIN areas a ON a.code = r.la_code AND a.level = 'lad' WHERE true"""
+    params: list = []
+    if lad_codes:
+        sql += " AND r.la_code IN (SELECT unnest(?))"
+        params.append(list(lad_codes))
+    if statuses:
+        sql += " AND r.status IN (SELECT unnest(?))"
+        params.append(list(statuses))
+    return query(con, sql + " ORDER BY r.la_code, r.route_id", params)
+
+
+def known_routes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """route_id -> name of the routes in the database."""
+    if not has_table(con, "routes"):
+        raise DatabaseError("The database has no routes table: rebuild it with python -m sna build.")
+    return dict(con.execute("SELECT route_id, name FROM routes").fetchall())
+
+
+def place_areas(con: duckdb.DuckDBPyConnection, place_id: str) -> pd.DataFrame:
+    """The areas (wards, LSOAs or the LA) that make up a place, with names."""
+    return query(con, """SELECT pa.area_code, pa.level, a.name FROM place_areas pa
+                         LEFT JOIN areas a ON a.code = pa.area_code AND a.level = pa.level
+                         WHERE pa.place_id = ? ORDER BY pa.area_code""", [place_id])
+
+
+def place_value(con: duckdb.DuckDBPyConnection, place_id: str, indicator_id: str) -> tuple | None:
+    """(period, value, lsoas) of a place's latest value of an indicator, or None."""
+    return con.execute("""SELECT period, value, lsoas FROM place_values WHERE place_id = ? AND indicator_id = ?
+                          ORDER BY period DESC LIMIT 1""", [place_id, indicator_id]).fetchone()
+
+
+def indicator_meta(con: duckdb.DuckDBPyConnection, indicator_id: str) -> dict | None:
+    frame = query(con, "SELECT * FROM indicators WHERE id = ?", [indicator_id])
+    return None if frame.empty else frame.iloc[0].to_dict()
+
+
+def latest_period(con: duckdb.DuckDBPyConnection, indicator_id: str) -> str | None:
+    return con.execute("SELECT max(period) FROM indicator_values WHERE indicator_id = ?", [indicator_id]).fetchone()[0]
+
+
+def la_region_england(con: duckdb.DuckDBPyConnection, indicator_id: str, period: str, la_code: str) -> dict[str, float]:
+    """{'la': ..., 'region': ..., 'country': ...} values of an indicator in one period."""
+    return dict(con.execute("""SELECT CASE WHEN level = 'lad' THEN 'la' ELSE level END, value FROM indicator_values
+                               WHERE indicator_id = ? AND period = ? AND
+                               ((level = 'lad' AND area_code = ?) OR level IN ('region', 'country'))""",
+                            [indicator_id, period, la_code]).fetchall())
+
+
+def place_crime_trend(con: duckdb.DuckDBPyConnection, place_id: str) -> pd.DataFrame:
+    """police.uk crimes in a place's LSOAs (2011) by month and crime type, for the months held."""
+    return query(con, """SELECT c.month, c.crime_type, sum(c.n)::INTEGER AS crimes FROM crime_counts c
+                         JOIN place_lsoas p ON p.lsoa_code = c.lsoa11_code AND p.level = 'lsoa11'
+                         WHERE p.place_id = ? GROUP BY ALL ORDER BY c.month, crimes DESC, c.crime_type""", [place_id])
+
+
+def lsoa21_in_box(con: duckdb.DuckDBPyConnection, minx: float, miny: float, maxx: float, maxy: float) -> pd.DataFrame:
+    return query(con, """SELECT code, name, geometry FROM areas WHERE level = 'lsoa21'
+                         AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?""", [minx, maxx, miny, maxy])
+
+
+def violence_of_lsoa21(con: duckdb.DuckDBPyConnection, codes: list[str]) -> pd.DataFrame:
+    return query(con, """SELECT a.code AS lsoa21_code, a.name, v.value AS violence_with_injury, v.period
+                         FROM areas a LEFT JOIN indicator_values v ON v.area_code = a.code AND v.level = 'lsoa21'
+                              AND v.indicator_id = 'iod25_violence_with_injury'
+                         WHERE a.level = 'lsoa21' AND a.code IN (SELECT unnest(?)) ORDER BY v.value DESC NULLS LAST""",
+                 [list(codes)])
+
+
+def interventions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    if not has_table(con, "interventions"):
+        return pd.DataFrame()
+    return query(con, "SELECT * FROM interventions")
+
+
+# --- Data and methods -----------------------------------------------------------------------------
 
 def data_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Facts users need to trust a figure (rows without LSOA codes, months missing, suppressions...)."""

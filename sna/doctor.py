@@ -6,7 +6,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterator
 
-from sna import sources, studyarea
+from sna.registry import sources, studyarea
 from sna.config import REPO_ROOT, settings
 from sna.errors import SnaError
 

@@ -22,3 +22,7 @@ class DatabaseError(SnaError):
 
 class ImportFileError(SnaError):
     """A user-supplied file (routes upload, GIAS download) cannot be used."""
+
+
+class ChoiceError(SnaError):
+    """A combination of choices that has nothing to show (e.g. an indicator not defined at a level)."""

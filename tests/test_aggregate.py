@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sna.aggregate import aggregate
+from sna.analysis.aggregate import aggregate
 
 VALUES = pd.DataFrame({"area_code": ["a", "b", "c", "d"], "period": "2025", "value": [10.0, 30.0, np.nan, 5.0],
                        "numerator": [1.0, 3.0, 2.0, np.nan], "denominator": [100.0, 100.0, 50.0, 10.0]})

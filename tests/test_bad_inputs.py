@@ -14,12 +14,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from sna import sources, studyarea
+from sna.registry import sources, studyarea
 from sna.build import build
 from sna.config import REPO_ROOT, settings
-from sna.crime import read_police_file
+from sna.build.crime import read_police_file
 from sna.errors import ConfigError, SourceError
-from sna.readers import read_csv
+from sna.build.readers import read_csv
 
 
 def _mirror_copy(sources_dir: Path, tmp_path: Path) -> Path:
@@ -113,7 +113,7 @@ def test_killed_build_leaves_the_old_database_usable(built_db, tmp_path):
 
 
 def test_interrupted_build_cleans_up_its_temporary_file(sources_dir, tmp_path, monkeypatch):
-    import sna.build as build_module
+    import sna.build.pipeline as build_module
 
     def explode(ctx):
         raise KeyboardInterrupt

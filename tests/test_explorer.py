@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import from_wkb, mapview
-from sna import explorer as ex
-from sna import sources
+from geo import from_wkb
+from geo.display import polygon_rows
+from sna.analysis import classify as mapview, formatting as fmt, headlines as hl, profile as pf, search as sr, stats, values as va
+from sna.ui import maps
+from sna.registry import sources
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = str(ROOT / "app.py")
@@ -31,7 +33,7 @@ def cat(built_db):
     from sna import db
 
     con = db.connect(built_db)
-    yield ex.catalogue(con)
+    yield va.catalogue(con)
     con.close()
 
 
@@ -44,35 +46,35 @@ def cat(built_db):
     (None, "score", "no data"),
 ])
 def test_format_value(value, unit, expected):
-    assert ex.format_value(value, unit) == expected
+    assert fmt.format_value(value, unit) == expected
 
 
 def test_period_label_and_sentence():
-    assert ex.period_label("2018-06") == "June 2018"
-    assert ex.period_label("mid-2020") == "mid-2020"
-    assert ex.sentence("% of LSOAs") == "% of LSOAs" and ex.sentence("people") == "People"
+    assert fmt.period_label("2018-06") == "June 2018"
+    assert fmt.period_label("mid-2020") == "mid-2020"
+    assert fmt.sentence("% of LSOAs") == "% of LSOAs" and fmt.sentence("people") == "People"
 
 
 def test_rank_worst_first_respects_polarity():
     values = pd.Series([1.0, 5.0, 3.0, None])
-    assert list(ex.rank_worst_first(values, "higher_worse")[:3]) == [3, 1, 2]
-    assert list(ex.rank_worst_first(values, "lower_worse")[:3]) == [1, 3, 2]
-    assert pd.isna(ex.rank_worst_first(values, "higher_worse")[3])
+    assert list(va.rank_worst_first(values, "higher_worse")[:3]) == [3, 1, 2]
+    assert list(va.rank_worst_first(values, "lower_worse")[:3]) == [1, 3, 2]
+    assert pd.isna(va.rank_worst_first(values, "higher_worse")[3])
 
 
 def test_byar_matches_published_formula():
     # Byar's approximation for O = 716 (Walsall, June 2018), per 1,000 of 286,716 residents
-    lo, hi = ex.byar_ci(716, 286716, 1000)
+    lo, hi = stats.byar_ci(716, 286716, 1000)
     o = 716
     assert lo == pytest.approx(o * (1 - 1 / (9 * o) - 1.959964 / (3 * math.sqrt(o))) ** 3 / 286716 * 1000, rel=1e-6)
     assert lo < 716 / 286716 * 1000 < hi
-    assert ex.byar_ci(0, 1000, 1000)[0] == 0.0 and ex.byar_ci(0, 1000, 1000)[1] == pytest.approx(3.69, abs=0.03)
+    assert stats.byar_ci(0, 1000, 1000)[0] == 0.0 and stats.byar_ci(0, 1000, 1000)[1] == pytest.approx(3.69, abs=0.03)
 
 
 def test_wilson_score_interval():
-    lo, hi = ex.wilson_ci(282, 659, 100)  # Birmingham: 282 of 659 LSOAs in decile 1 (IMD 2025)
+    lo, hi = stats.wilson_ci(282, 659, 100)  # Birmingham: 282 of 659 LSOAs in decile 1 (IMD 2025)
     assert (lo, hi) == (pytest.approx(39.07, abs=0.01), pytest.approx(46.60, abs=0.01))
-    assert ex.wilson_ci(0, 10)[0] == pytest.approx(0.0, abs=1e-12) and ex.wilson_ci(10, 10)[1] == pytest.approx(1.0)
+    assert stats.wilson_ci(0, 10)[0] == pytest.approx(0.0, abs=1e-12) and stats.wilson_ci(10, 10)[1] == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("lo,hi,comp,polarity,word", [
@@ -81,14 +83,14 @@ def test_wilson_score_interval():
     (5, 6, math.nan, "higher_worse", "no comparator"),
 ])
 def test_compare_like_fingertips(lo, hi, comp, polarity, word):
-    assert ex.compare(lo, hi, comp, polarity) == word
+    assert stats.compare(lo, hi, comp, polarity) == word
 
 
 def test_ci_method_by_indicator(cat):
-    assert ex.ci_method(ex.indicator(cat, "police_serious_violence_rate")) == "rate"
-    assert ex.ci_method(ex.indicator(cat, "iod25_imd_decile1_share")) == "percent"
-    assert ex.ci_method(ex.indicator(cat, "pop_10_24_share")) == "percent"
-    assert ex.ci_method(ex.indicator(cat, "iod25_violence_with_injury")) is None  # no numerator published
+    assert stats.ci_method(va.indicator(cat, "police_serious_violence_rate")) == "rate"
+    assert stats.ci_method(va.indicator(cat, "iod25_imd_decile1_share")) == "percent"
+    assert stats.ci_method(va.indicator(cat, "pop_10_24_share")) == "percent"
+    assert stats.ci_method(va.indicator(cat, "iod25_violence_with_injury")) is None  # no numerator published
 
 
 def test_palette_direction_follows_polarity():
@@ -103,10 +105,10 @@ def test_birmingham_residents_10_24_equal_raw_sape(con, cat):
     sape = raw("pop_sape_2020")
     brum = sape[sape["lsoa11_name"].str.startswith("Birmingham ")]
     expected = brum[[str(a) for a in range(10, 25)]].sum().sum()
-    heads = ex.headlines(con, cat)
+    heads = hl.headlines(con, cat)
     row = heads.table[heads.table["Area"] == "Birmingham"].iloc[0]
     assert row["Residents aged 10-24"] == f"{expected:,.0f}"
-    figure = ex.area_values(con, ex.indicator(cat, "pop_10_24"), "lad", ["E08000025"])
+    figure = va.area_values(con, va.indicator(cat, "pop_10_24"), "lad", ["E08000025"])
     assert figure["value"].iloc[0] == pytest.approx(expected)
 
 
@@ -115,58 +117,58 @@ def test_lsoa_violence_with_injury_equals_raw_iod2025(con, cat):
     code = "E01033625"  # Birmingham 138D: the LSOA holding postcode B1 1AY
     column = "violence_with_injury_rate_per_1_000_at_risk_population"
     expected = float(f8.loc[f8["lsoa21_code"] == code, column].iloc[0])
-    frame = ex.area_values(con, ex.indicator(cat, "iod25_violence_with_injury"), "lsoa", ALL_LADS)
+    frame = va.area_values(con, va.indicator(cat, "iod25_violence_with_injury"), "lsoa", ALL_LADS)
     assert frame.loc[frame["code"] == code, "value"].iloc[0] == pytest.approx(expected)
-    prof = ex.profile(con, cat, code, "lsoa21")
+    prof = pf.profile(con, cat, code, "lsoa21")
     row = prof[prof["indicator_id"] == "iod25_violence_with_injury"].iloc[0]
     assert row["value"] == pytest.approx(expected) and row["vs_england"] == "no CI"
-    assert ex.profile_table(prof, "Birmingham").loc[lambda t: t["Indicator"] == row["title"], "Value"].iloc[0] == \
-        ex.format_value(expected, row["unit"])
+    assert pf.profile_table(prof, "Birmingham").loc[lambda t: t["Indicator"] == row["title"], "Value"].iloc[0] == \
+        fmt.format_value(expected, row["unit"])
 
 
 def test_area_values_rank_and_decile(con, cat):
-    frame = ex.area_values(con, ex.indicator(cat, "iod25_imd_score"), "lsoa", ALL_LADS)
+    frame = va.area_values(con, va.indicator(cat, "iod25_imd_score"), "lsoa", ALL_LADS)
     assert len(frame) == 1719 and frame["rank"].min() == 1 and frame["decile"].notna().all()
     worst = frame.sort_values("value", ascending=False).iloc[0]
     assert worst["rank"] == 1 and worst["decile"] == 1
-    assert ex.area_values(con, ex.indicator(cat, "pop_10_24"), "lsoa", ["E08000029"])["lad_name"].eq("Solihull").all()
+    assert va.area_values(con, va.indicator(cat, "pop_10_24"), "lsoa", ["E08000029"])["lad_name"].eq("Solihull").all()
 
 
 def test_choices_that_have_nothing_to_show(con, cat):
-    with pytest.raises(ex.ChoiceError, match="not available for Wards"):
-        ex.area_values(con, ex.indicator(cat, "iod25_imd_rank"), "ward", ALL_LADS)
-    with pytest.raises(ex.ChoiceError, match="No local authority"):
-        ex.area_values(con, ex.indicator(cat, "iod25_imd_score"), "lsoa", [])
-    with pytest.raises(ex.ChoiceError):
-        ex.indicator(cat, "no_such_indicator")
+    with pytest.raises(va.ChoiceError, match="not available for Wards"):
+        va.area_values(con, va.indicator(cat, "iod25_imd_rank"), "ward", ALL_LADS)
+    with pytest.raises(va.ChoiceError, match="No local authority"):
+        va.area_values(con, va.indicator(cat, "iod25_imd_score"), "lsoa", [])
+    with pytest.raises(va.ChoiceError):
+        va.indicator(cat, "no_such_indicator")
     la_only = cat[cat["geography"] == "lad"]
     if not la_only.empty:  # published for local authorities only: no neighbourhood map
         ind = la_only.iloc[0].to_dict()
-        assert ex.levels_for(ind) == ["lad"]
-        with pytest.raises(ex.ChoiceError, match="Neighbourhoods"):
-            ex.area_values(con, ind, "lsoa", ALL_LADS)
+        assert va.levels_for(ind) == ["lad"]
+        with pytest.raises(va.ChoiceError, match="Neighbourhoods"):
+            va.area_values(con, ind, "lsoa", ALL_LADS)
 
 
 def test_profile_cis_and_comparisons(con, cat):
-    prof = ex.profile(con, cat, "E08000025", "lad")
+    prof = pf.profile(con, cat, "E08000025", "lad")
     rate = prof[prof["indicator_id"] == "police_serious_violence_rate"].iloc[0]
     assert rate["ci"] == "Byar's method" and rate["lower"] < rate["value"] < rate["upper"]
     share = prof[prof["indicator_id"] == "iod25_imd_decile1_share"].iloc[0]
     assert share["ci"] == "Wilson score" and share["england"] == pytest.approx(10.0, abs=0.01)
     assert share["vs_england"] == "worse"  # 42.8% (39.1-46.6) against England's 10.0%
-    assert not ex.spine(prof).empty
+    assert not pf.spine(prof).empty
 
 
 def test_search_by_postcode_code_name_and_nonsense(con):
-    found = ex.search(con, "B1 1AY")
+    found = sr.search(con, "B1 1AY")
     assert set(found["level"]) == {"lsoa11", "lsoa21", "ward", "lad"}
     assert found.set_index("level").loc["lad", "name"] == "Birmingham"
     assert found.set_index("level").loc["lsoa11", "code"] == "E01033625"
-    assert ex.search(con, "b11ay")["code"].tolist() == found["code"].tolist()
-    assert ex.search(con, "E08000026")["name"].tolist() == ["Coventry"]
-    assert "Ladywood" in ex.search(con, "ladywood")["name"].tolist()
-    assert ex.search(con, "zzqq nonsense <script>").empty
-    assert ex.search(con, "ZZ9 9ZZ").empty  # a well-formed postcode that is not in the study area
+    assert sr.search(con, "b11ay")["code"].tolist() == found["code"].tolist()
+    assert sr.search(con, "E08000026")["name"].tolist() == ["Coventry"]
+    assert "Ladywood" in sr.search(con, "ladywood")["name"].tolist()
+    assert sr.search(con, "zzqq nonsense <script>").empty
+    assert sr.search(con, "ZZ9 9ZZ").empty  # a well-formed postcode that is not in the study area
 
 
 def test_map_payload_is_small_and_escaped(con, cat):
@@ -174,11 +176,11 @@ def test_map_payload_is_small_and_escaped(con, cat):
 
     from sna import db
 
-    ind = ex.indicator(cat, "police_serious_violence_rate")
-    frame = ex.area_values(con, ind, "lsoa", ALL_LADS)
-    geometry = mapview.polygon_rows(db.areas(con, "lsoa11"))
+    ind = va.indicator(cat, "police_serious_violence_rate")
+    frame = va.area_values(con, ind, "lsoa", ALL_LADS)
+    geometry = polygon_rows(db.areas(con, "lsoa11"))
     frame.loc[0, "name"] = "<script>alert(1)</script>"
-    rows = ex.map_rows(geometry, frame, ex.map_classes(frame["value"], ind, "quantiles", 5), ind)
+    rows = maps.map_rows(geometry, frame, va.map_classes(frame["value"], ind, "quantiles", 5), ind)
     assert {r["c"] for r in rows} == set(frame["code"])
     assert all("<script>" not in r["n"] for r in rows)
     assert set(rows[0]) <= {"c", "p", "n", "v", "r", "d", "f"}
@@ -190,10 +192,10 @@ def test_map_payload_is_small_and_escaped(con, cat):
 
 
 def test_legend_counts_add_up(con, cat):
-    ind = ex.indicator(cat, "iod25_violence_with_injury")
-    frame = ex.area_values(con, ind, "ward", ALL_LADS)
-    for scheme in ex.scheme_labels():
-        mc = ex.map_classes(frame["value"], ind, scheme, 6)
+    ind = va.indicator(cat, "iod25_violence_with_injury")
+    frame = va.area_values(con, ind, "ward", ALL_LADS)
+    for scheme in mapview.scheme_labels():
+        mc = va.map_classes(frame["value"], ind, scheme, 6)
         assert mc.legend["areas"].sum() == len(frame) == 192
 
 
@@ -303,8 +305,8 @@ def test_explorer_pick_area_from_map_list(built_db):
 
 
 def test_tooltip_names_value_rank_and_decile_where_defined(cat):
-    imd = ex.tooltip(ex.indicator(cat, "iod25_imd_score"), "lsoa")["html"]
+    imd = maps.tooltip(va.indicator(cat, "iod25_imd_score"), "lsoa")["html"]
     assert "{n}" in imd and "{c}" in imd and "{v}" in imd and "{r}" in imd and "{d}" in imd
-    assert "{d}" not in ex.tooltip(ex.indicator(cat, "iod25_imd_score"), "ward")["html"]
-    rank = ex.tooltip(ex.indicator(cat, "iod25_imd_rank"), "lsoa")["html"]
+    assert "{d}" not in maps.tooltip(va.indicator(cat, "iod25_imd_score"), "ward")["html"]
+    rank = maps.tooltip(va.indicator(cat, "iod25_imd_rank"), "lsoa")["html"]
     assert "1 = lowest value, the most deprived" in rank

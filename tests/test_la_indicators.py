@@ -9,9 +9,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from sna import studyarea
+from sna.registry import studyarea
 from sna.errors import SourceError
-from sna.la_indicators import LOADERS, la_catalogue, parse_marked
+from sna.build.la_indicators import LOADERS, la_catalogue
+from sna.build.la_sources import parse_marked
 
 BIRMINGHAM, COVENTRY, DUDLEY = "E08000025", "E08000026", "E08000027"
 WM_LADS = ["E08000025", "E08000026", "E08000027", "E08000028", "E08000029", "E08000030", "E08000031"]

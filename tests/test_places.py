@@ -16,10 +16,14 @@ import pytest
 import shapely
 
 from geo import from_wkb
-from sna import corridors, places
+from sna import db
+from sna.analysis import corridors
+from sna.build import places as place_step, routes as places
+from sna.ui import overlays
 from sna.config import REPO_ROOT, settings
 from sna.errors import ImportFileError
-from sna.routes_import import import_routes, read_routes, validate_upload
+from sna.build.routes_import import import_routes
+from sna.userfiles import read_routes, validate_route_upload as validate_upload
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RAW_CRIME = "crime_wmp_2018_06_api"
@@ -130,7 +134,7 @@ def test_place_indicators_compare_with_la_region_and_england(con):
 
 
 def test_place_crime_trend_sums_crime_counts(con):
-    trend = corridors.place_crime_trend(con, "lozells")
+    trend = db.place_crime_trend(con, "lozells")
     direct = con.execute("""SELECT sum(n) FROM crime_counts WHERE lsoa11_code IN
                             (SELECT lsoa_code FROM place_lsoas WHERE place_id = 'lozells' AND level = 'lsoa11')""").fetchone()[0]
     assert trend["crimes"].sum() == direct > 0
@@ -142,7 +146,7 @@ def test_place_crime_trend_sums_crime_counts(con):
 def test_corridor_counts_match_an_independent_geopandas_buffer(con, sources_dir):
     import geopandas as gpd
 
-    from sna import sources
+    from sna.registry import sources
 
     route = con.execute("SELECT geometry FROM routes WHERE route_id = 'dudley-st-james'").fetchone()[0]
     line = from_wkb(route)
@@ -174,7 +178,7 @@ def test_schools_near_a_route_or_a_plain_reason(con):
 def test_route_paths_escape_hostile_names():
     frame = pd.DataFrame({"route_id": ["x"], "name": ["<script>alert(1)</script>"], "status": ["live"], "geometry_quality": ["approximate"],
                           "geometry": [shapely.to_wkb(shapely.LineString([(-1.9, 52.5), (-1.89, 52.5)]))]})
-    row = corridors.route_paths(frame)[0]
+    row = overlays.route_paths(frame)[0]
     assert "<script>" not in row["n"] and "&lt;script&gt;" in row["n"]
     assert "APPROXIMATE" in row["v"]
 
@@ -273,7 +277,7 @@ def test_cli_import_good_and_bad(db_copy):
 def test_tables_are_typed_even_when_empty():
     con = duckdb.connect()
     places.write_table(con, "routes", pd.DataFrame())
-    places.write_table(con, "places", pd.DataFrame())
+    place_step.write_table(con, "places", pd.DataFrame())
     types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'routes'").fetchall())
     assert types["geometry"] == "BLOB" and types["la_code"] == "VARCHAR"
     assert con.execute("SELECT count(*) FROM routes WHERE la_code IN (SELECT unnest(?))", [["E08000025"]]).fetchone()[0] == 0

@@ -13,8 +13,9 @@ import pytest
 from shapely.geometry import Point
 
 from geo.points import to_bng
-from sna import priority as pr
-from sna import sources
+from sna.analysis import formatting, priority as pr, school_areas as sa
+from sna.ui import overlays
+from sna.registry import sources
 
 URN = 103493  # Bordesley Green Girls' School & Sixth Form: central Birmingham, far from the study-area edge
 RADIUS = 1000.0
@@ -30,10 +31,10 @@ def scored(built_db):
     from sna import db
 
     con = db.connect(built_db)
-    inputs = pr.load_inputs(con)
+    inputs = sa.load_inputs(con)
     con.close()
-    geometry = pr.project(inputs)
-    values = pr.component_values(inputs, geometry, RADIUS)
+    geometry = sa.project(inputs)
+    values = sa.component_values(inputs, geometry, RADIUS)
     return inputs, geometry, values
 
 
@@ -52,8 +53,8 @@ def test_one_school_recomputed_by_hand_from_raw_files(scored, con):
     # the LSOAs whose polygon comes within 1 km of the school (raw boundary files, BNG metres)
     lsoa21 = _within("bnd_lsoa21_wm7", "lsoa21cd", x, y)
     lsoa11 = _within("bnd_lsoa11_wm7", "LSOA11CD", x, y)
-    assert sorted(pr.member_codes(inputs, geometry, RADIUS, URN)["lsoa21"]) == lsoa21
-    assert sorted(pr.member_codes(inputs, geometry, RADIUS, URN)["lsoa11"]) == lsoa11
+    assert sorted(sa.member_codes(inputs, geometry, RADIUS, URN)["lsoa21"]) == lsoa21
+    assert sorted(sa.member_codes(inputs, geometry, RADIUS, URN)["lsoa11"]) == lsoa11
     assert 8 <= len(lsoa21) <= 40
 
     # population-weighted rates (population: the build's mid-2020 LSOA 2021 population, areas.pop_total)
@@ -145,9 +146,9 @@ def test_sensitivity_is_deterministic_and_collapses_without_spread(scored):
 
 def test_feeders_and_export(scored):
     inputs, _, values = scored
-    near = pr.feeder_primaries(inputs, URN, RADIUS)
+    near = sa.feeder_primaries(inputs, URN, RADIUS)
     assert len(near) > 0 and (near["distance_m"] <= RADIUS).all() and near["distance_m"].is_monotonic_increasing
-    five = pr.feeder_primaries(inputs, URN, RADIUS, nearest=5)
+    five = sa.feeder_primaries(inputs, URN, RADIUS, nearest=5)
     assert len(five) == 5
     ranked, not_scored = pr.ranked_table(inputs, values, pr.DEFAULT_WEIGHTS)
     text = pr.export_csv(ranked, not_scored, pr.DEFAULT_WEIGHTS, RADIUS, inputs.months, 10).decode()
@@ -161,7 +162,7 @@ def test_explain_is_plain_language_and_safe(scored):
     ranked, _ = pr.ranked_table(inputs, values, pr.DEFAULT_WEIGHTS)
     row = ranked.iloc[0].copy()
     text = pr.explain(row, pr.DEFAULT_WEIGHTS, RADIUS, len(ranked))
-    assert text.startswith("**" + pr.markdown_text(row["name"])) and "ranks **1 of" in text
+    assert text.startswith("**" + formatting.markdown_text(row["name"])) and "ranks **1 of" in text
     assert "not where all its pupils live" in text and "varies by up to 50%" in text
     row["name"] = "<script>alert(1)</script> [x](javascript:alert(1)) Academy"
     hostile = pr.explain(row, pr.DEFAULT_WEIGHTS, RADIUS, len(ranked))
@@ -170,7 +171,7 @@ def test_explain_is_plain_language_and_safe(scored):
 
 def test_map_points_escape_html(scored):
     frame = pd.DataFrame({"urn": [1], "name": ["<script>alert(1)</script> Academy"], "lon": [-1.9], "lat": [52.5]})
-    points = pr.school_points(frame, [0, 0, 0], "Secondary")
+    points = overlays.school_points(frame, [0, 0, 0], "Secondary")
     assert points[0]["n"] == html.escape("<script>alert(1)</script> Academy") and "<script>" not in points[0]["n"]
 
 

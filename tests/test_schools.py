@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from geo import from_wkb
-from sna import schools as sch
-from sna import sources
+from sna.build import schools as sch
+from sna.registry import sources
 from sna.errors import ImportFileError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "edubasealldata_small.csv"

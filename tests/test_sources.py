@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sna import indicators, sources
+from sna.registry import indicators, sources
 from sna.config import settings
 from sna.errors import SourceError
 

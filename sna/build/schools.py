@@ -22,9 +22,9 @@ import pandas as pd
 
 from geo import from_wkb
 from geo.points import assign_to_polygons, to_lonlat
-from sna.context import BuildContext
+from sna.build.context import BuildContext
 from sna.errors import ImportFileError, SourceError
-from sna.readers import read_csv, require_rows
+from sna.build.readers import read_csv, require_rows
 
 REGISTER_COLUMNS = ["urn", "la_code", "la_name", "establishment_number", "name", "type", "type_group", "phase", "status",
                     "pupils", "fsm_pct", "easting", "northing", "lsoa_code", "lon", "lat", "postcode"]

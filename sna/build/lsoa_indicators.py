@@ -8,12 +8,12 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from sna import indicators as registry
-from sna.aggregate import VALUE_COLUMNS, aggregate
-from sna.context import BuildContext
-from sna.indicators import Indicator
-from sna.load_areas import parents_of
-from sna.readers import read_csv, require_rows, to_number
+from sna.registry import indicators as registry
+from sna.analysis.aggregate import VALUE_COLUMNS, aggregate
+from sna.build.context import BuildContext
+from sna.registry.indicators import Indicator
+from sna.build.areas import parents_of
+from sna.build.readers import read_csv, require_rows, to_number
 
 KEY_COLUMNS = ("LSOA code (2011)", "lsoa11_code", "lsoa21_code")
 PERIOD_OF_SOURCE = {"iod19": "2019", "iod25": "2025", "pop_sape_2020": "mid-2020"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from geo.points import assign_to_polygons, to_lonlat
-from sna.context import BuildContext
+from sna.build.context import BuildContext
 from sna.errors import SourceError
 
 COLUMNS = ["PC", "PQ", "EA", "NO", "CY", "RH", "LH", "CC", "DC", "WC"]  # DOC_Code-Point_Open_Column_Headers.csv

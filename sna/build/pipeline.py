@@ -16,18 +16,19 @@ import duckdb
 import pandas as pd
 
 import sna
-from sna import indicators as registry
-from sna import sources, studyarea
+from sna.registry import indicators as registry
+from sna.registry import sources, studyarea
 from sna.config import REPO_ROOT, Settings, settings
-from sna.context import BuildContext
-from sna.crime import build_crime
+from sna.build.context import BuildContext
+from sna.build.crime import build_crime
 from sna.errors import DatabaseError
-from sna.la_indicators import build_la_indicators
-from sna.load_areas import build_areas
-from sna.load_indicators import build_lsoa_indicators
-from sna.places import build_places
-from sna.postcodes import build_postcodes
-from sna.schools import build_schools
+from sna.build.la_indicators import build_la_indicators
+from sna.build.areas import build_areas
+from sna.build.lsoa_indicators import build_lsoa_indicators
+from sna.build.places import build_places
+from sna.build.routes import build_routes
+from sna.build.postcodes import build_postcodes
+from sna.build.schools import build_schools
 
 # The build, in order. Each step reads its sources through the registry and writes its tables.
 STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
@@ -37,7 +38,8 @@ STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
     ("schools", build_schools),
     ("postcodes", build_postcodes),
     ("local authority indicators", build_la_indicators),
-    ("impact areas and routes", build_places),
+    ("impact areas", build_places),
+    ("Step Together routes", build_routes),
 ]
 VALUE_TABLE_COLUMNS = ["indicator_id", "area_code", "level", "period", "value", "numerator", "denominator", "note"]
 

@@ -1,5 +1,4 @@
-"""Route corridors and place figures: pure functions over geometry and DataFrames, plus the
-read-only queries the Places page needs.
+"""Route corridors and place figures: what lies along a Step Together route and inside an impact area.
 
 - Geometry is stored as WKB in longitude/latitude (EPSG:4326); every distance and buffer is
   computed in British National Grid metres (geo.points.to_bng).
@@ -9,7 +8,6 @@ read-only queries the Places page needs.
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 
@@ -21,7 +19,8 @@ from shapely.geometry import LineString, MultiLineString
 
 from geo import from_wkb
 from geo.points import geom_to_bng, geom_to_lonlat, to_bng
-from sna.aggregate import aggregate
+from sna import db
+from sna.analysis.aggregate import aggregate
 
 DEFAULT_BUFFER_M = 200
 SCHEMATIC_LENGTH_M = 600.0  # length of an approximate (schematic) route line
@@ -133,10 +132,7 @@ def corridor_crimes(con: duckdb.DuckDBPyConnection, line_lonlat, buffer_m: float
     minx, miny, maxx, maxy = line_lonlat.bounds
     pad_lat = buffer_m / 111_000 * 1.5
     pad_lon = pad_lat / max(math.cos(math.radians((miny + maxy) / 2)), 0.1)
-    candidates = con.execute(
-        """SELECT crime_id, month, crime_type, lon, lat, location, lsoa11_code, serious_violence FROM crimes
-           WHERE lon BETWEEN ? AND ? AND lat BETWEEN ? AND ? AND lon IS NOT NULL""",
-        [minx - pad_lon, maxx + pad_lon, miny - pad_lat, maxy + pad_lat]).df()
+    candidates = db.crimes_in_box(con, minx - pad_lon, miny - pad_lat, maxx + pad_lon, maxy + pad_lat)
     return crimes_near(candidates, line_lonlat, buffer_m)
 
 
@@ -148,151 +144,48 @@ def corridor_summary(crimes: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["month", "crimes", "crime_type"], ascending=[True, False, True]).reset_index(drop=True)
 
 
-# --- reads for the Places page --------------------------------------------------------------
-
-def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()[0])
-
-
-def places(con: duckdb.DuckDBPyConnection, lad_codes: list[str] | None = None) -> pd.DataFrame:
-    """Impact areas with their LA name and display geometry."""
-    sql = """SELECT p.*, a.name AS la_name FROM places p LEFT JOIN areas a ON a.code = p.la_code AND a.level = 'lad'"""
-    params: list = []
-    if lad_codes:
-        sql += " WHERE p.la_code IN (SELECT unnest(?))"
-        params.append(list(lad_codes))
-    return con.execute(sql + " ORDER BY p.name", params).df()
-
-
-def routes(con: duckdb.DuckDBPyConnection, lad_codes: list[str] | None = None, statuses: list[str] | None = None) -> pd.DataFrame:
-    """Step Together routes with their LA name (geometry WKB lon/lat)."""
-    sql = """SELECT r.*, a.name AS la_name FROM routes r LEFT JOIN areas a ON a.code = r.la_code AND a.level = 'lad' WHERE true"""
-    params: list = []
-    if lad_codes:
-        sql += " AND r.la_code IN (SELECT unnest(?))"
-        params.append(list(lad_codes))
-    if statuses:
-        sql += " AND r.status IN (SELECT unnest(?))"
-        params.append(list(statuses))
-    return con.execute(sql + " ORDER BY r.la_code, r.route_id", params).df()
-
-
-def place_areas(con: duckdb.DuckDBPyConnection, place_id: str) -> pd.DataFrame:
-    """The areas (wards, LSOAs or the LA) that make up a place, with names."""
-    return con.execute("""SELECT pa.area_code, pa.level, a.name FROM place_areas pa
-                          LEFT JOIN areas a ON a.code = pa.area_code AND a.level = pa.level
-                          WHERE pa.place_id = ? ORDER BY pa.area_code""", [place_id]).df()
-
+# --- figures for the Places page ------------------------------------------------------------
 
 def place_indicators(con: duckdb.DuckDBPyConnection, place_id: str, la_code: str) -> pd.DataFrame:
     """The key indicators for a place beside its LA, the region and England (where held)."""
     rows = []
     for key in KEY_INDICATORS:
-        meta = con.execute("SELECT unit, aggregation_text, vintage, publisher, licence FROM indicators WHERE id = ?", [key.id]).fetchone()
+        meta = db.indicator_meta(con, key.id)
         if meta is None:
             continue
-        place = con.execute("""SELECT period, value, lsoas FROM place_values WHERE place_id = ? AND indicator_id = ?
-                               ORDER BY period DESC LIMIT 1""", [place_id, key.id]).fetchone()
-        period = place[0] if place else None
-        if period is None:
-            latest = con.execute("SELECT max(period) FROM indicator_values WHERE indicator_id = ?", [key.id]).fetchone()
-            period = latest[0] if latest else None
-        bench = dict(con.execute("""SELECT CASE WHEN level = 'lad' THEN 'la' ELSE level END, value FROM indicator_values
-                                    WHERE indicator_id = ? AND period = ? AND
-                                    ((level = 'lad' AND area_code = ?) OR level IN ('region', 'country'))""",
-                                 [key.id, period, la_code]).fetchall())
+        place = db.place_value(con, place_id, key.id)
+        period = place[0] if place else db.latest_period(con, key.id)
+        bench = db.la_region_england(con, key.id, period, la_code)
         rows.append({"indicator": key.label, "period": period, "place": place[1] if place else None,
                      "local authority": bench.get("la"), "region": bench.get("region"), "England": bench.get("country"),
-                     "LSOAs with data": place[2] if place else 0, "how the place value is computed": meta[1],
-                     "source": f"{meta[3]} ({meta[2]}), {meta[4]}"})
+                     "LSOAs with data": place[2] if place else 0, "how the place value is computed": meta["aggregation_text"],
+                     "source": f"{meta['publisher']} ({meta['vintage']}), {meta['licence']}"})
     table = pd.DataFrame(rows)
     for column in ("place", "local authority", "region", "England"):
         table[column] = pd.to_numeric(table[column], errors="coerce").round(2)
     return table
 
 
-def place_crime_trend(con: duckdb.DuckDBPyConnection, place_id: str) -> pd.DataFrame:
-    """police.uk crimes in a place's LSOAs (2011) by month and crime type, for the months held."""
-    return con.execute("""SELECT c.month, c.crime_type, sum(c.n)::INTEGER AS crimes FROM crime_counts c
-                          JOIN place_lsoas p ON p.lsoa_code = c.lsoa11_code AND p.level = 'lsoa11'
-                          WHERE p.place_id = ? GROUP BY ALL ORDER BY c.month, crimes DESC, c.crime_type""", [place_id]).df()
-
-
-def months_held(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute("SELECT DISTINCT month FROM crimes ORDER BY month").fetchall()]
-
-
 def route_lsoa_violence(con: duckdb.DuckDBPyConnection, line_lonlat) -> pd.DataFrame:
     """IoD2025 violence with injury of the LSOAs (2021) a route line crosses."""
+    empty = pd.DataFrame(columns=["lsoa21_code", "name", "violence_with_injury", "period"])
     if line_lonlat is None or line_lonlat.is_empty:
-        return pd.DataFrame(columns=["lsoa21_code", "name", "violence_with_injury", "period"])
+        return empty
     minx, miny, maxx, maxy = line_lonlat.bounds
-    near = con.execute("""SELECT code, name, geometry FROM areas WHERE level = 'lsoa21'
-                          AND lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?""",
-                       [minx - 0.05, maxx + 0.05, miny - 0.03, maxy + 0.03]).df()
-    codes = codes_crossed(line_lonlat, near)
-    if not codes:
-        return pd.DataFrame(columns=["lsoa21_code", "name", "violence_with_injury", "period"])
-    return con.execute("""SELECT a.code AS lsoa21_code, a.name, v.value AS violence_with_injury, v.period
-                          FROM areas a LEFT JOIN indicator_values v ON v.area_code = a.code AND v.level = 'lsoa21'
-                               AND v.indicator_id = 'iod25_violence_with_injury'
-                          WHERE a.level = 'lsoa21' AND a.code IN (SELECT unnest(?)) ORDER BY v.value DESC NULLS LAST""",
-                       [codes]).df()
+    codes = codes_crossed(line_lonlat, db.lsoa21_in_box(con, minx - 0.05, miny - 0.03, maxx + 0.05, maxy + 0.03))
+    return db.violence_of_lsoa21(con, codes) if codes else empty
 
 
 def schools_near(con: duckdb.DuckDBPyConnection, line_lonlat, buffer_m: float) -> tuple[pd.DataFrame | None, str]:
     """Schools within buffer_m metres of a route, or None and a plain reason when the schools table is absent or empty."""
-    if not has_table(con, "schools"):
-        return None, "The database has no schools table yet: rebuild once the schools step is in place (python -m sna build)."
-    schools = con.execute("SELECT * FROM schools WHERE lon IS NOT NULL AND lat IS NOT NULL").df()
+    if not db.has_table(con, "schools"):
+        return None, "The database has no schools table yet: rebuild it (python -m sna build)."
+    schools = db.schools(con, located_only=True)
     if schools.empty:
         return None, "The schools table is empty in this database, so the schools a route serves cannot be listed."
     near = crimes_near(schools, line_lonlat, buffer_m)
     keep = [c for c in ["urn", "name", "phase", "is_secondary", "distance_m"] if c in near.columns]
     return near[keep].sort_values("distance_m").reset_index(drop=True), ""
-
-
-# --- map data -------------------------------------------------------------------------------
-
-def _line_coords(geom) -> list:
-    lines = list(geom.geoms) if geom.geom_type == "MultiLineString" else [geom]
-    return [[[round(x, 5), round(y, 5)] for x, y in line.coords] for line in lines if not line.is_empty]
-
-
-def route_paths(frame: pd.DataFrame, geometry_column: str = "geometry") -> list[dict]:
-    """Rows for a pydeck PathLayer, one per line part: n name, c route id, v detail (all HTML-escaped,
-    because pydeck tooltips render HTML), colour purple for approximate lines, blue for real ones."""
-    rows = []
-    for record in frame.to_dict("records"):
-        geom = record[geometry_column]
-        geom = from_wkb(geom) if isinstance(geom, (bytes, bytearray)) else geom
-        if geom is None or geom.is_empty:
-            continue
-        approximate = record.get("geometry_quality") != "exact"
-        detail = (f"Step Together route, {record.get('status', '')}; "
-                  + ("APPROXIMATE line drawn from the locality only, not the route walked" if approximate else "route line imported"))
-        for path in _line_coords(geom):
-            rows.append({"path": path, "n": html.escape(str(record.get("name", ""))), "c": html.escape(str(record.get("route_id", ""))),
-                         "v": html.escape(detail), "color": APPROXIMATE_RGB if approximate else EXACT_RGB})
-    return rows
-
-
-APPROXIMATE_RGB, EXACT_RGB = [120, 30, 160], [0, 90, 200]
-
-
-def route_markers(frame: pd.DataFrame, geometry_column: str = "geometry") -> list[dict]:
-    """One dot per route at the middle of its line, so short routes stay visible on a regional map
-    (same escaped n, c, v text and colour as route_paths)."""
-    rows = []
-    for i, record in enumerate(frame.to_dict("records")):
-        paths = route_paths(frame.iloc[[i]], geometry_column)
-        if not paths:
-            continue
-        geom = record[geometry_column]
-        geom = from_wkb(geom) if isinstance(geom, (bytes, bytearray)) else geom
-        mid = geom.interpolate(0.5, normalized=True)
-        rows.append({"lon": round(mid.x, 5), "lat": round(mid.y, 5), **{k: paths[0][k] for k in ("n", "c", "v", "color")}})
-    return rows
 
 
 def with_session_lines(routes: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
@@ -320,56 +213,6 @@ def route_table(routes: pd.DataFrame) -> pd.DataFrame:
     return table[["name", "la_name", "status", "locality", "geometry_shown", "method", "citation", "route_id"]].rename(
         columns={"la_name": "local authority", "geometry_shown": "line shown"})
 
-
-def place_outline_rows(places: pd.DataFrame) -> list[dict]:
-    """Outline rows (as geo.mapview.polygon_rows makes them) for the impact areas, keyed by place id."""
-    from geo import mapview
-
-    if places.empty:
-        return []
-    return mapview.polygon_rows(places.rename(columns={"place_id": "code"}), tolerance=0)
-
-
-def polygon_coords(polygon) -> list:
-    parts = list(polygon.geoms) if polygon.geom_type == "MultiPolygon" else [polygon]
-    return [[[round(x, 5), round(y, 5)] for x, y in part.exterior.coords] for part in parts][0]
-
-
-def crime_points(crimes: pd.DataFrame) -> list[dict]:
-    """Scatterplot rows: red for serious violence, grey otherwise; text escaped for the tooltip."""
-    return [{"lon": r.lon, "lat": r.lat, "n": html.escape(str(r.crime_type)), "c": html.escape(str(r.month)),
-             "v": html.escape(f"{r.location} ({r.distance_m:.0f} m from the line)"),
-             "f": [200, 0, 0, 200] if r.serious_violence else [90, 90, 90, 160]} for r in crimes.itertuples(index=False)]
-
-
-def fit_view(bounds: tuple[float, float, float, float], width_px: int = 900, height_px: int = 420, padding: float = 0.15):
-    """A pydeck view that fits lon/lat bounds into a map of the given pixel size (Web Mercator, 512 px tiles)."""
-    import pydeck as pdk
-
-    minx, miny, maxx, maxy = bounds
-    lat = (miny + maxy) / 2
-    dx = max(maxx - minx, 1e-4) * (1 + 2 * padding)
-    dy = max(maxy - miny, 1e-4) * (1 + 2 * padding)
-    zoom_x = math.log2(width_px * 360 / (512 * dx))
-    zoom_y = math.log2(height_px * 360 * math.cos(math.radians(lat)) / (512 * dy))
-    return pdk.ViewState(longitude=(minx + maxx) / 2, latitude=lat, zoom=float(np.clip(min(zoom_x, zoom_y), 5, 17)))
-
-
-def view_of(line_lonlat, buffer_m: float, height_px: int = 420):
-    """A map view framing a route and its corridor."""
-    return fit_view(buffer_polygon(line_lonlat, buffer_m).bounds, height_px=height_px, padding=0.6)
-
-
-def view_of_place(places: pd.DataFrame, place_id: str, height_px: int = 420):
-    """A map view framing one impact area."""
-    geom = from_wkb(places.loc[places["place_id"] == place_id, "display"].iloc[0])
-    return fit_view(geom.bounds, height_px=height_px)
-
-
-def interventions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    if not has_table(con, "interventions"):
-        return pd.DataFrame()
-    return con.execute("SELECT * FROM interventions").df()
 
 
 def buffer_polygon(line_lonlat, buffer_m: float):

@@ -24,14 +24,12 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
-import shapely
 
-from geo import from_wkb
-from geo.points import geom_to_bng, to_bng
-from sna.errors import ConfigError, DatabaseError
+from sna.analysis.formatting import csv_safe, markdown_text
+from sna.analysis.school_areas import PriorityInputs
+from sna.errors import ConfigError
 
 RANK_BAND = (5, 95)  # percentiles of the rank over the draws shown as the rank interval
 
@@ -74,138 +72,6 @@ COMPONENTS: dict[str, Component] = {c.key: c for c in (
               "DfE, school performance tables 2018-19 (absence of 2017/18)", ("sch_abs_1819",), 10, "school", "Absence (2017/18)"),
 )}
 DEFAULT_WEIGHTS: dict[str, float] = {k: float(c.default_weight) for k, c in COMPONENTS.items()}
-IOD25_VIOLENCE = ("iod25_violence_with_injury", "iod25_public_order_weapons")
-IOD25_IMD = "iod25_imd_score"
-
-
-@dataclass(frozen=True)
-class PriorityInputs:
-    """Everything the score needs, read once from the database (no geometry work yet)."""
-
-    schools: pd.DataFrame  # the `schools` table
-    lsoa21: pd.DataFrame  # code, pop_total, geometry (WKB), violence, imd
-    lsoa11: pd.DataFrame  # code, geometry (WKB), idaci_numerator, children_0_15
-    crimes: pd.DataFrame  # lon, lat, month (violence, robbery, weapons)
-    months: tuple[str, ...]  # police.uk months held
-
-
-def _values(con: duckdb.DuckDBPyConnection, indicator_id: str, level: str) -> pd.Series:
-    frame = con.execute("""SELECT area_code, value FROM indicator_values WHERE indicator_id = ? AND level = ?
-                           AND period = (SELECT max(period) FROM indicator_values WHERE indicator_id = ? AND level = ?)""",
-                        [indicator_id, level, indicator_id, level]).df()
-    return frame.set_index("area_code")["value"]
-
-
-def load_inputs(con: duckdb.DuckDBPyConnection) -> PriorityInputs:
-    """Read the schools, the LSOA measures and the crime points; a clear error if the build is too old."""
-    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    missing = {"schools", "idaci19_lsoa11", "crimes", "areas", "indicator_values"} - tables
-    if missing:
-        raise DatabaseError(f"The database lacks {sorted(missing)}: rebuild it with `python -m sna build`.")
-    schools = con.execute("SELECT * FROM schools ORDER BY urn").df()
-    lsoa21 = con.execute("SELECT code, pop_total, geometry FROM areas WHERE level = 'lsoa21' ORDER BY code").df()
-    lsoa21["violence"] = sum(lsoa21["code"].map(_values(con, i, "lsoa21")) for i in IOD25_VIOLENCE)
-    lsoa21["imd"] = lsoa21["code"].map(_values(con, IOD25_IMD, "lsoa21"))
-    lsoa11 = con.execute("""SELECT a.code, a.geometry, i.idaci_numerator, i.children_0_15 FROM areas a
-                            JOIN idaci19_lsoa11 i USING (code) WHERE a.level = 'lsoa11' ORDER BY a.code""").df()
-    crimes = con.execute("SELECT lon, lat, month FROM crimes WHERE serious_violence AND lon IS NOT NULL").df()
-    months = tuple(r[0] for r in con.execute("SELECT DISTINCT month FROM crimes ORDER BY month").fetchall())
-    return PriorityInputs(schools, lsoa21, lsoa11, crimes, months)
-
-
-def bng_geometries(wkb: pd.Series) -> np.ndarray:
-    """LSOA polygons (WKB, EPSG:4326) in British National Grid metres."""
-    return geom_to_bng(from_wkb(wkb))
-
-
-def members(school_xy: np.ndarray, polygons_bng: np.ndarray, radius_m: float) -> tuple[np.ndarray, np.ndarray]:
-    """(school index, polygon index) pairs: polygons intersecting the circle of radius_m around each school."""
-    if radius_m <= 0:
-        raise ConfigError("The radius must be positive (metres).")
-    tree = shapely.STRtree(polygons_bng)
-    school_idx, poly_idx = tree.query(shapely.points(school_xy), predicate="dwithin", distance=float(radius_m))
-    order = np.lexsort((poly_idx, school_idx))
-    return school_idx[order], poly_idx[order]
-
-
-def weighted_mean(school_idx: np.ndarray, area_idx: np.ndarray, values: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
-    """Per school: sum(w*v)/sum(w) over its areas with a value (NaN where none has one)."""
-    v, w = values[area_idx], weights[area_idx]
-    ok = ~np.isnan(v) & ~np.isnan(w)
-    num = np.bincount(school_idx[ok], weights=(v * w)[ok], minlength=n)
-    den = np.bincount(school_idx[ok], weights=w[ok], minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, num / den, np.nan)
-
-
-def points_within(school_xy: np.ndarray, points_xy: np.ndarray, radius_m: float) -> np.ndarray:
-    """Per school: the number of points within radius_m (metres)."""
-    if not len(points_xy):
-        return np.zeros(len(school_xy))
-    tree = shapely.STRtree(shapely.points(points_xy))
-    school_idx, _ = tree.query(shapely.points(school_xy), predicate="dwithin", distance=float(radius_m))
-    return np.bincount(school_idx, minlength=len(school_xy)).astype(float)
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """Projected geometry, computed once per database (the expensive part of a new radius is the query)."""
-
-    school_xy: np.ndarray  # BNG metres of the schools with coordinates (rows of `located`)
-    located: np.ndarray  # positional index into inputs.schools
-    lsoa21: np.ndarray
-    lsoa11: np.ndarray
-    crime_xy: np.ndarray
-
-
-def project(inputs: PriorityInputs) -> Geometry:
-    schools = inputs.schools
-    located = np.flatnonzero(schools["has_coordinates"].to_numpy())
-    sx, sy = to_bng(schools["lon"].to_numpy()[located], schools["lat"].to_numpy()[located])
-    cx, cy = to_bng(inputs.crimes["lon"].to_numpy(), inputs.crimes["lat"].to_numpy())
-    return Geometry(np.column_stack([sx, sy]), located, bng_geometries(inputs.lsoa21["geometry"]),
-                    bng_geometries(inputs.lsoa11["geometry"]), np.column_stack([cx, cy]))
-
-
-def component_values(inputs: PriorityInputs, geometry: Geometry, radius_m: float) -> pd.DataFrame:
-    """Raw component values for every school (index urn), plus the LSOA counts used.
-    Schools without coordinates get NaN for the area components."""
-    schools = inputs.schools
-    n = len(geometry.located)
-    s21, a21 = members(geometry.school_xy, geometry.lsoa21, radius_m)
-    s11, a11 = members(geometry.school_xy, geometry.lsoa11, radius_m)
-    l21, l11 = inputs.lsoa21, inputs.lsoa11
-    pop = l21["pop_total"].to_numpy(dtype=float)
-    area = pd.DataFrame(index=geometry.located)
-    area["violence"] = weighted_mean(s21, a21, l21["violence"].to_numpy(dtype=float), pop, n)
-    area["imd"] = weighted_mean(s21, a21, l21["imd"].to_numpy(dtype=float), pop, n)
-    num, kids = l11["idaci_numerator"].to_numpy(dtype=float), l11["children_0_15"].to_numpy(dtype=float)
-    ok = ~np.isnan(num[a11])
-    idaci_num = np.bincount(s11[ok], weights=num[a11][ok], minlength=n)
-    idaci_den = np.bincount(s11[ok], weights=kids[a11][ok], minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        area["idaci"] = np.where(idaci_den > 0, 100 * idaci_num / idaci_den, np.nan)
-    area["police"] = points_within(geometry.school_xy, geometry.crime_xy, radius_m)
-    area["n_lsoa21"] = np.bincount(s21, minlength=n)
-    area["n_lsoa11"] = np.bincount(s11, minlength=n)
-    out = pd.DataFrame(index=pd.RangeIndex(len(schools)))
-    out = out.join(area)
-    out["fsm"] = schools["fsm_pct"].to_numpy(dtype=float)
-    out["absence"] = schools["absence_pct_1819"].to_numpy(dtype=float)
-    out.index = schools["urn"].to_numpy()
-    out.index.name = "urn"
-    return out[[*COMPONENTS, "n_lsoa21", "n_lsoa11"]]
-
-
-def member_codes(inputs: PriorityInputs, geometry: Geometry, radius_m: float, urn: int) -> dict[str, list[str]]:
-    """The LSOA codes (2021 and 2011) within the radius of one school (for 'why' and for tests)."""
-    pos = np.flatnonzero(inputs.schools["urn"].to_numpy() == urn)
-    where = np.flatnonzero(geometry.located == pos[0]) if len(pos) else []
-    if not len(where):
-        return {"lsoa21": [], "lsoa11": []}
-    xy = geometry.school_xy[where]
-    return {"lsoa21": inputs.lsoa21["code"].to_numpy()[members(xy, geometry.lsoa21, radius_m)[1]].tolist(),
-            "lsoa11": inputs.lsoa11["code"].to_numpy()[members(xy, geometry.lsoa11, radius_m)[1]].tolist()}
 
 
 def percentiles(raw: pd.DataFrame) -> pd.DataFrame:
@@ -276,14 +142,6 @@ def sensitivity(pct: pd.DataFrame, weights: dict[str, float], draws: int = 200, 
         out.loc[scored, "rank_median"] = np.median(r, axis=1)
         out.loc[scored, "top_n_share"] = 100 * (r <= top_n).mean(axis=1)
     return out
-
-
-def markdown_text(text: str) -> str:
-    """Data shown inside st.markdown: HTML-escaped and markdown syntax neutralised (a school name is data)."""
-    import html
-    import re
-
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>])", r"\\\1", html.escape(text, quote=False))
 
 
 def explain(row: pd.Series, weights: dict[str, float], radius_m: float, n_scored: int) -> str:
@@ -359,24 +217,6 @@ def _reason(row, missing: str) -> str:
     return "; ".join(f"{k}: {_missing_reason(k, pd.Series(row._asdict()))}" for k in keys)
 
 
-def feeder_primaries(inputs: PriorityInputs, urn: int, radius_m: float | None = None, nearest: int | None = None) -> pd.DataFrame:
-    """Open state-funded primary schools near a secondary: within radius_m, or the nearest N (distances in m)."""
-    schools = inputs.schools
-    me = schools[schools["urn"] == urn]
-    if me.empty or not bool(me["has_coordinates"].iloc[0]):
-        return pd.DataFrame(columns=["urn", "name", "la_name", "type", "pupils", "fsm_pct", "distance_m", "lon", "lat"])
-    prim = schools[schools["is_primary"] & schools["has_coordinates"]].copy()
-    x0, y0 = to_bng(me["lon"].to_numpy(), me["lat"].to_numpy())
-    px, py = to_bng(prim["lon"].to_numpy(), prim["lat"].to_numpy())
-    prim["distance_m"] = np.hypot(px - x0[0], py - y0[0]).round()
-    prim = prim.sort_values("distance_m")
-    if nearest:
-        prim = prim.head(int(nearest))
-    elif radius_m:
-        prim = prim[prim["distance_m"] <= radius_m]
-    return prim[["urn", "name", "la_name", "type", "pupils", "fsm_pct", "distance_m", "lon", "lat"]].reset_index(drop=True)
-
-
 def export_csv(ranked: pd.DataFrame, not_scored: pd.DataFrame, weights: dict[str, float], radius_m: float,
                months: tuple[str, ...], top_n: int) -> bytes:
     """The priority list as CSV, headed by '#' lines naming the weights, radius, sources and vintages."""
@@ -392,69 +232,14 @@ def export_csv(ranked: pd.DataFrame, not_scored: pd.DataFrame, weights: dict[str
     cols = ["rank", "urn", "name", "la_name", "phase", "type", "score", "rank_low", "rank_high", "top_n_share", "missing",
             *[f"raw_{k}" for k in COMPONENTS], *[f"pct_{k}" for k in COMPONENTS]]
     out = ranked[cols].copy()
-    out["name"] = out["name"].map(_csv_safe)
+    out["name"] = out["name"].map(csv_safe)
     out.round(2).to_csv(buf, index=False)
     if len(not_scored):
         buf.write("# Not scored:\n")
         ns = not_scored.copy()
-        ns["name"] = ns["name"].map(_csv_safe)
+        ns["name"] = ns["name"].map(csv_safe)
         ns.to_csv(buf, index=False)
     return buf.getvalue().encode("utf-8")
-
-
-def _csv_safe(text: str) -> str:
-    """Guard against spreadsheet formula injection in names opened in Excel."""
-    return "'" + text if isinstance(text, str) and text[:1] in ("=", "+", "-", "@") else text
-
-
-# --- Map pieces (pure: data in, pydeck-ready records out) -------------------------------------------
-
-SECONDARY_COLOUR = [31, 90, 135]
-SELECTED_COLOUR = [230, 0, 126]
-PRIMARY_COLOUR = [0, 158, 115]
-TOOLTIP = {"html": "<b>{n}</b><br/>{t}", "style": {"backgroundColor": "#1b2631", "color": "white", "fontSize": "13px"}}
-
-
-def choropleth_rows(geometry_rows: list[dict], values: pd.DataFrame, polarity: str, k: int = 5) -> tuple[list[dict], list[tuple[str, str]]]:
-    """PolygonLayer rows (c code, p rings, f fill, n name, t value text; text HTML-escaped) and a legend
-    [(hex colour, class label)] from an indicator's LSOA values (columns area_code, name, value)."""
-    import html
-
-    from geo import mapview
-    from sna.classify import classify
-
-    classes = classify(values["value"], "quantiles", k)
-    colours = mapview.palette(len(classes.bins), polarity)
-    props = {}
-    for row, cls in zip(values.itertuples(index=False), classes.classes):
-        value = "no data" if pd.isna(row.value) else f"{row.value:,.1f}"
-        props[row.area_code] = {"f": list(colours[cls]) if cls >= 0 else list(mapview.NO_DATA),
-                                "n": html.escape(str(row.name)), "t": html.escape(f"{row.area_code}: {value}")}
-    legend = [(mapview.hex_colour(c), label) for c, label in zip(colours, classes.labels(lambda v: f"{v:,.1f}"))]
-    return [{"c": g["c"], "p": g["p"], **props[g["c"]]} for g in geometry_rows if g["c"] in props], legend
-
-
-def school_points(frame: pd.DataFrame, colour: list[int], label: str) -> list[dict]:
-    """ScatterplotLayer rows for schools with coordinates; names HTML-escaped (pydeck tooltips render HTML)."""
-    import html
-
-    located = frame[frame["lon"].notna() & frame["lat"].notna()]
-    out = []
-    for row in located.itertuples(index=False):
-        extra = f" - rank {int(row.rank)}, score {row.score:.0f}" if "rank" in located and not pd.isna(getattr(row, "rank", np.nan)) else ""
-        out.append({"lon": round(float(row.lon), 5), "lat": round(float(row.lat), 5), "f": colour, "u": int(row.urn),
-                    "n": html.escape(str(row.name)), "t": html.escape(f"{label}, URN {row.urn}{extra}")})
-    return out
-
-
-def circle(lon: float, lat: float, radius_m: float, n: int = 64) -> list[list[float]]:
-    """A circle of radius_m (metres, drawn in British National Grid) as lon/lat ring, for the map."""
-    from geo.points import to_lonlat
-
-    x0, y0 = to_bng(np.array([lon]), np.array([lat]))
-    angles = np.linspace(0, 2 * np.pi, n)
-    lons, lats = to_lonlat(x0[0] + radius_m * np.cos(angles), y0[0] + radius_m * np.sin(angles))
-    return [[round(float(a), 5), round(float(b), 5)] for a, b in zip(lons, lats)]
 
 
 def filter_table(ranked: pd.DataFrame, lad_codes: list[str] | None, phases: list[str] | None, types: list[str] | None,
@@ -522,9 +307,3 @@ def column_label(component: Component, months: tuple[str, ...]) -> str:
     return component.short
 
 
-def view_around(lon: float, lat: float, radius_m: float):
-    """A map view centred on a school, zoomed so that its radius and nearby primaries fit."""
-    import pydeck as pdk
-
-    zoom = float(np.clip(12.9 - np.log2(max(radius_m, 250) / 1000), 10, 16))
-    return pdk.ViewState(longitude=float(lon), latitude=float(lat), zoom=zoom)

@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 
 from geo.points import assign_to_polygons
-from sna import indicators as registry
-from sna.aggregate import VALUE_COLUMNS
+from sna.registry import indicators as registry
+from sna.analysis.aggregate import VALUE_COLUMNS
 from sna.config import REGISTRY_DIR
-from sna.context import BuildContext
+from sna.build.context import BuildContext
 from sna.errors import SourceError
-from sna.load_indicators import expand_many
-from sna.readers import read_csv
+from sna.build.lsoa_indicators import expand_many
+from sna.build.readers import read_csv
 
 ASB = "Anti-social behaviour"
 CSV_COLUMNS = ["Crime ID", "Month", "Longitude", "Latitude", "Location", "LSOA code", "Crime type", "Last outcome category"]

@@ -1,38 +1,24 @@
-"""`python -m sna import-routes FILE`: replace the approximate Step Together route lines with real ones.
+"""Reading files that users give us (route lines today): bytes in, validated rows out.
 
-FILE is GeoJSON (.geojson/.json, with a declared "crs" member) or GeoPackage (.gpkg), read with
-geopandas/pyogrio. Every feature needs `route_id` (one of the routes in data/places/routes.csv)
-and `name`, and a LineString or MultiLineString geometry lying inside the study area. A bad file
-changes nothing and says what is wrong, feature by feature.
-
-Accepted lines are third-party data, so they are not written into data/places/: they are kept in
-routes_imported.geojson beside the database (data/routes_imported.geojson by default, git-ignored).
-The import merges them into that file and swaps an updated copy of the database into place
-(atomically); every later build reads the file too. Delete the file and rebuild to go back to the
-approximate lines. The Places page validates uploads with the same reader but keeps them in the
-browser session only.
+A user's file is hostile until proven otherwise: its size is capped before parsing, its type is
+checked, its text is never rendered as markup, and every problem is listed feature by feature in an
+ImportFileError that changes nothing. Used by `python -m sna import-routes` and the Places page.
 """
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
-import os
 import re
-import shutil
 import warnings
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import shapely
 
-from geo import from_wkb
-from sna import cli
-from sna.config import Settings, settings
-from sna.errors import DatabaseError, ImportFileError
+from geo.points import geom_to_bng
+from sna.errors import ImportFileError
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PROBLEMS_LISTED = 12
@@ -98,8 +84,6 @@ def validate_routes(frame, filename: str, known: dict[str, str], study_area) -> 
     known: route_id -> name of the routes in the database. study_area: shapely polygon (lon/lat)."""
     from pyproj.exceptions import CRSError, ProjError
 
-    from sna.corridors import geom_to_bng
-
     problems: list[str] = []
     missing = [c for c in ("route_id", "name") if c not in frame.columns]
     if missing:
@@ -152,93 +136,9 @@ def read_routes(data: bytes, filename: str, known: dict[str, str], study_area) -
     return validate_routes(_read_frame(data, filename), filename, known, study_area)
 
 
-def study_area_polygon(con: duckdb.DuckDBPyConnection):
-    row = con.execute("SELECT geometry FROM areas WHERE level = 'partnership' AND geometry IS NOT NULL").fetchone()
-    if row is None:
-        raise DatabaseError("The database has no partnership outline (areas level 'partnership'): rebuild it with python -m sna build.")
-    return from_wkb(row[0])
+def validate_route_upload(con, data: bytes, filename: str) -> pd.DataFrame:
+    """What the Places page calls on an upload: validation against the database's routes and outline; nothing is written."""
+    from geo import from_wkb
+    from sna import db
 
-
-def known_routes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    try:
-        return dict(con.execute("SELECT route_id, name FROM routes").fetchall())
-    except duckdb.CatalogException:
-        raise DatabaseError("The database has no routes table: rebuild it with python -m sna build.") from None
-
-
-def validate_upload(con: duckdb.DuckDBPyConnection, data: bytes, filename: str) -> pd.DataFrame:
-    """What the Places page calls on an upload: validation only, nothing is written."""
-    return read_routes(data, filename, known_routes(con), study_area_polygon(con))
-
-
-def read_imported(path: Path, con: duckdb.DuckDBPyConnection, known: dict[str, str] | None = None) -> pd.DataFrame:
-    """The stored imported lines, validated again (the build calls this with the routes it is writing)."""
-    known = known if known is not None else known_routes(con)
-    try:
-        return read_routes(path.read_bytes(), path.name, known, study_area_polygon(con))
-    except ImportFileError as exc:
-        raise ImportFileError(f"{exc}\nThe stored file is {path}: fix it, or delete it to go back to the approximate lines.") from None
-
-
-def to_geojson(lines: pd.DataFrame) -> str:
-    """Imported lines as GeoJSON with an explicit longitude/latitude CRS."""
-    features = [{"type": "Feature", "properties": {"route_id": r.route_id, "name": r.name},
-                 "geometry": json.loads(shapely.to_geojson(from_wkb(r.geometry)))} for r in lines.itertuples(index=False)]
-    return json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
-                       "features": features}, indent=1)
-
-
-def import_routes(path: Path, config: Settings | None = None) -> dict[str, object]:
-    """Validate FILE, merge it into the stored imported lines and swap in an updated database.
-
-    Nothing changes unless everything succeeds."""
-    from sna.places import apply_imported, imported_routes_path, route_lsoa_rows, write_table
-
-    config = config or settings()
-    path = Path(path)
-    if not path.is_file():
-        raise ImportFileError(f"No file at {path}: give the path of a GeoJSON or GeoPackage file of route lines.")
-    db_path = config.db_path
-    if not db_path.exists():
-        raise DatabaseError(f"No database at {db_path}. Build it first: python -m sna build")
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        known = known_routes(con)
-        lines = read_routes(path.read_bytes(), path.name, known, study_area_polygon(con))
-    store = imported_routes_path(config)
-    previous = pd.DataFrame(columns=["route_id", "name", "geometry"])
-    if store.exists():
-        with duckdb.connect(str(db_path), read_only=True) as con:
-            previous = read_imported(store, con, known)
-    merged = pd.concat([previous[~previous["route_id"].isin(lines["route_id"])], lines], ignore_index=True).sort_values("route_id")
-
-    temp_db = db_path.with_name(f".{db_path.name}.import-{os.getpid()}")
-    temp_store = store.with_name(f".{store.name}.import-{os.getpid()}")
-    try:
-        shutil.copyfile(db_path, temp_db)
-        with duckdb.connect(str(temp_db)) as con:
-            routes = con.execute("SELECT * FROM routes").df()
-            routes = apply_imported(routes, merged, f"imported with python -m sna import-routes from {path.name}")
-            lsoa11 = con.execute("SELECT code, geometry FROM areas WHERE level = 'lsoa11'").df()
-            lsoa21 = con.execute("SELECT code, geometry FROM areas WHERE level = 'lsoa21'").df()
-            write_table(con, "routes", routes)
-            write_table(con, "route_lsoas", route_lsoa_rows(routes, lsoa11, lsoa21))
-        temp_store.write_text(to_geojson(merged), encoding="utf-8")
-        os.replace(temp_db, db_path)
-        os.replace(temp_store, store)
-    finally:
-        temp_db.unlink(missing_ok=True)
-        Path(f"{temp_db}.wal").unlink(missing_ok=True)
-        temp_store.unlink(missing_ok=True)
-    return {"imported": len(lines), "stored": len(merged), "store": store, "routes": sorted(lines["route_id"])}
-
-
-def _handler(args: argparse.Namespace) -> int:
-    summary = import_routes(Path(args.file))
-    print(f"Imported {summary['imported']} route line(s): {', '.join(summary['routes'])}.")
-    print(f"{summary['stored']} imported line(s) are stored in {summary['store']} (read by every build); the database is updated.")
-    return 0
-
-
-cli.register("import-routes", "replace approximate Step Together route lines with real ones from a GeoJSON or GeoPackage file",
-             _handler, lambda p: p.add_argument("file", help="GeoJSON (.geojson, with a crs member) or GeoPackage (.gpkg) of LineStrings "
-                                                              "with properties route_id and name"))
+    return read_routes(data, filename, db.known_routes(con), from_wkb(db.partnership_outline(con)))

@@ -9,11 +9,11 @@ import pandas as pd
 import shapely
 
 from geo.boundaries import display_geometry, dissolve, read_boundaries
-from sna import geography
-from sna.context import BuildContext
+from sna.build import geography
+from sna.build.context import BuildContext
 from sna.errors import SourceError
-from sna.readers import read_csv, require_rows, to_number
-from sna.studyarea import resolve_lad_codes
+from sna.build.readers import read_csv, require_rows, to_number
+from sna.registry.studyarea import resolve_lad_codes
 
 AGES_10_24 = [str(age) for age in range(10, 25)]
 LEVELS = ("lsoa11", "lsoa21", "ward", "lad", "partnership", "region", "country")

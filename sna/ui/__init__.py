@@ -1,5 +1,6 @@
-"""Helpers shared by the pages: cached database access, the one place errors become messages,
-and the standard sidebar. Pages call these and render; they do not query or compute."""
+"""The Streamlit glue shared by the pages: cached database access, the one place errors become
+messages, page set-up. Map drawing is in sna.ui.maps and sna.ui.overlays, charts in sna.ui.charts.
+Pages call these and render; they do not query or compute. Only sna.ui imports streamlit."""
 
 from __future__ import annotations
 
@@ -68,16 +69,16 @@ def _areas(level: str, built: str):
 
 @st.cache_resource(show_spinner=False)
 def _polygons(level: str, built: str) -> list[dict]:
-    from geo import mapview
+    from geo.display import polygon_rows
 
-    return mapview.polygon_rows(_areas(level, built))
+    return polygon_rows(_areas(level, built))
 
 
 @st.cache_data(show_spinner=False)
 def _catalogue(built: str):
-    from sna import explorer
+    from sna.analysis import values
 
-    return explorer.catalogue(cursor())
+    return values.catalogue(cursor())
 
 
 def areas(level: str):

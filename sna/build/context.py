@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from sna import sources
+from sna.registry import sources
 from sna.config import Settings
-from sna.studyarea import StudyArea
+from sna.registry.studyarea import StudyArea
 
 
 @dataclass

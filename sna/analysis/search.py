@@ -1,0 +1,57 @@
+"""Find an area by postcode (the areas containing it), area code or part of a name."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import shapely
+
+from geo import from_wkb
+from sna import db
+
+POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}$")
+CODE = re.compile(r"^E\d{8}$")
+SEARCH_LEVELS = ("lsoa11", "lsoa21", "ward", "lad")
+COLUMNS = ["code", "name", "level", "level_label", "matched"]
+
+
+def normalise_postcode(text: str) -> str:
+    return re.sub(r"\s+", "", text.upper())
+
+
+def search(con, text: str, limit: int = 20) -> pd.DataFrame:
+    """Areas matching a postcode (the areas containing it), an area code or part of a name.
+
+    Returns code, name, level, level_label, matched (how it matched); empty when nothing matches."""
+    text = (text or "").strip()
+    if len(text) < 2:
+        return pd.DataFrame(columns=COLUMNS)
+    upper = text.upper()
+    if POSTCODE.match(upper):
+        found = postcode_areas(con, normalise_postcode(upper))
+    elif CODE.match(upper):
+        found = db.areas_by_code(con, upper, SEARCH_LEVELS).assign(matched="code")
+    else:
+        found = db.areas_by_name(con, text, SEARCH_LEVELS, limit).assign(matched="name")
+    if found.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    found["level_label"] = found["level"].map(db.LEVEL_LABELS)
+    return found[COLUMNS].reset_index(drop=True)
+
+
+def postcode_areas(con, postcode: str) -> pd.DataFrame:
+    """The LSOA (2011 and 2021), ward and LA containing a Code-Point Open postcode's point."""
+    hit = db.postcode_point(con, postcode)
+    if hit is None:
+        return pd.DataFrame(columns=["code", "name", "level", "matched"])
+    display, lon, lat = hit
+    rows = []
+    for level in SEARCH_LEVELS:
+        frame = db.areas_near(con, level, lon, lat, 0.5)
+        if frame.empty:
+            continue
+        inside = shapely.contains_xy(from_wkb(frame["geometry"]), lon, lat)
+        for code, name in frame.loc[inside, ["code", "name"]].itertuples(index=False):
+            rows.append({"code": code, "name": name, "level": level, "matched": f"postcode {display}"})
+    return pd.DataFrame.from_records(rows, columns=["code", "name", "level", "matched"])
