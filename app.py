@@ -30,11 +30,11 @@ def home() -> None:
     ui.page_setup("Home")
     con = ui.cursor()
     meta = db.meta(con)
-    area_name = meta.get("area_name", "the study area")
+    area = ui.study_area()
     st.title("Serious youth violence: strategic needs assessment")
     st.markdown(
         f"An open, map-first needs assessment of the risk factors for serious youth violence across the "
-        f"**{area_name}** area: the seven local authorities of the West Midlands combined authority. It brings together "
+        f"**{fmt.markdown_text(area.name)}** area: {fmt.markdown_text(area.lads_text)}. It brings together "
         "official statistics on deprivation, crime, population, education, health and housing for every neighbourhood, "
         "ward and local authority, so that partners can see where need is greatest and why.")
     st.markdown(
@@ -44,7 +44,7 @@ def home() -> None:
     with ui.friendly_errors():
         heads = headline_figures(ui.version())
 
-    st.subheader(f"Headline figures: {meta.get('area_short_name', area_name)}")
+    st.subheader(f"Headline figures: {area.short_name}")
     with st.container(key="headlines"):
         for start in range(0, len(heads.figures), 3):  # three to a row: labels stay readable
             for column, fig in zip(st.columns(3, gap="medium"), heads.figures[start:start + 3]):
@@ -52,17 +52,20 @@ def home() -> None:
                     st.markdown(f"**{fig['label']}**")
                     st.metric(fig["label"], fig["text"], label_visibility="collapsed")
                     st.caption(f"{fmt.sentence(fig['unit'])}. Source: {fig['source']}, {fig['period']}. {fig['licence']}.")
+                    if fig["caveat"]:
+                        st.caption(f":orange[{fmt.sentence(fig['caveat'])}.]")
 
     months = db.police_months(con)
     if months:
-        st.caption(f"police.uk figures are for the latest months held: {', '.join(fmt.period_label(m) for m in months)} "
-                   f"({len(months)} month{'s' if len(months) != 1 else ''}). IoD2025 figures are population-weighted "
-                   "means of the published LSOA rates.")
+        st.caption(f"police.uk street-level figures are for the months held: {fmt.months_label(months)}. They are "
+                   "not the current picture when those months are old; police recorded crime by Community Safety "
+                   "Partnership is the most recent count. IoD2025 figures are population-weighted means of the "
+                   "published LSOA rates.")
 
     st.subheader("By local authority")
     st.dataframe(heads.table, hide_index=True, key="headline_table")
-    st.caption("West Midlands region and England are shown where the source covers them; police.uk data is held "
-               "for the study area only.")
+    st.caption(("The region and England are" if area.region_name else "England is") + " shown where the source covers "
+               "them; police.uk street-level data is held for the study area only.")
 
     st.subheader("Explore")
     for file, label, purpose in PAGES:

@@ -94,19 +94,25 @@ with map_col:
 with legend_col, st.container(key="legend"):
     st.markdown(f"**{fmt.sentence(ind['unit'])}**")
     st.table(charts.legend_styler(classes.legend))
-    st.caption(f"{schemes[scheme]}, {len(frame)} {ex.LEVELS[level_key].noun}s. "
+    st.caption(f"{schemes[scheme]}, {fmt.plural(len(frame), ex.LEVELS[level_key].noun)}. "
                f"{'Darker is worse.' if ind['polarity'] != 'neutral' else 'Darker is higher (neither better nor worse).'} "
                "Black lines: local authority boundaries.")
+    if note := ex.shapes_note(ui.shape_counts(level)):
+        st.caption(note)
 
 st.divider()
 find_col, pick_col = st.columns(2, gap="medium")
 with find_col:
-    query = st.text_input("Find an area by name, code or postcode", key="search", placeholder="e.g. Ladywood, E01033625 or B1 1AY")
+    area = ui.study_area()
+    query = st.text_input("Find an area by name, code or postcode" if area.has_postcodes else "Find an area by name or code",
+                          key="search", placeholder=area.search_example, max_chars=100)
+    if not area.has_postcodes:
+        st.caption("No postcode file is held for this study area, so search by postcode is not available.")
     if query.strip():
         found = sr.search(con, query)
         if found.empty:
-            st.info(f"No area in the study area matches '{query.strip()}'. Try a ward or LSOA name, a code such as "
-                    "E05011151, or a full postcode such as B1 1AY.")
+            st.info("No area in the study area matches that search. Try a ward or LSOA name, an area code, "
+                    + ("or a postcode or postcode district." if area.has_postcodes else "or a place name."))
         else:
             labels = {f"{c}|{lvl}": f"{n} ({c}), {lab}, matched by {m}"
                       for c, n, lvl, lab, m in found[["code", "name", "level", "level_label", "matched"]].itertuples(index=False)}
@@ -125,21 +131,28 @@ if selected:
         st.subheader(f"Profile: {area['name']}")
         st.caption(f"{db.LEVEL_LABELS[area['level']]} {area['code']}"
                    + (f", in {area['lad_name']}" if area.get("lad_name") and area["level"] != "lad" else "")
-                   + ". Each indicator against its local authority, the West Midlands region and England.")
+                   + f". Each indicator against {ui.study_area().benchmarks}.")
         sp = pf.spine(prof)
+        own_la = area["level"] == "lad"
         if not sp.empty:
-            st.plotly_chart(charts.spine_figure(sp, area["name"], area.get("lad_name") if area["level"] != "lad" else None),
+            st.plotly_chart(charts.spine_figure(sp, area["name"], None if own_la else area.get("lad_name"),
+                                                f"{ui.study_area().region_name} region" if ui.study_area().region_name else "Region"),
                             key="spine", config={"displayModeBar": False})
-            st.caption("Dots: this area, coloured by comparison with England (blue better, orange similar, red worse, "
-                       "white not tested). Bars: 95% confidence intervals where the indicator has a count numerator.")
-        st.dataframe(pf.profile_table(prof, area.get("lad_name")), hide_index=True, key="profile_table",
-                     column_config={"Link": st.column_config.LinkColumn("Link", display_text="source page")})
+            st.caption(charts.comparison_caption() + f" Latest period of each rate or share; counts and scores are in the "
+                       f"table only. Values above {pf.SPINE_LIMIT:.0f} are drawn at the edge with their value.")
+        history = st.toggle("Show earlier periods", key="profile_history",
+                            help="By default each indicator shows its latest period; turn on for every period held.")
+        table = pf.profile_table(prof, None if own_la else area.get("lad_name"), history=history)
+        link = {"Link": st.column_config.LinkColumn("Link", display_text="source page")}
+        for i, (theme, rows) in enumerate(table.groupby("Theme", sort=True)):
+            with st.expander(f"{fmt.sentence(theme)} ({fmt.plural(len(rows), 'indicator' if not history else 'row')})", expanded=i == 0):
+                st.dataframe(rows.drop(columns="Theme"), hide_index=True, key=f"profile_table_{i}", column_config=link)
         st.caption(methods.CI_TEXT)
         st.button("Close profile", key="close_profile", on_click=select_area, args=(None, None))
 
 st.divider()
 with st.container(key="ranked"):
-    st.subheader(f"Ranked {ex.LEVELS[level_key].noun}s")
+    st.subheader(f"Ranked {fmt.plural_word(ex.LEVELS[level_key].noun)}")
     table = ex.ranked_table(frame, ind)
     value_col = table.columns[4]
     st.dataframe(table, hide_index=True, key="ranked_table", height=360,

@@ -182,10 +182,7 @@ else:
         if feeders is None or feeders.empty:
             st.info("No open primary school within the radius: widen it or choose 'Nearest N'.")
         else:
-            st.dataframe(feeders.drop(columns=["lon", "lat"]), hide_index=True, key="feeders", column_config={
-                "urn": st.column_config.NumberColumn("URN", format="%d"), "name": "School", "la_name": "Local authority",
-                "type": "Type", "pupils": "Pupils (GIAS 2025)", "fsm_pct": "FSM % (GIAS 2025)",
-                "distance_m": st.column_config.NumberColumn("Distance (m)", format="%d")})
+            st.dataframe(pr.feeder_table(feeders), hide_index=True, key="feeders")
 
 # --- Gaps and export ------------------------------------------------------------------------------
 flagged = ranked[ranked["missing"] != ""][["rank", "urn", "name", "la_name", "missing", "reason"]]
@@ -202,6 +199,6 @@ else:
                                                                         "name": "School", "la_name": "Local authority",
                                                                         "missing": "Missing", "reason": "Why"})
 
-st.download_button("Download the priority list (CSV)", pr.export_csv(ranked, not_scored, weights, radius_m, data.months, top_n),
+st.download_button("Download the priority list (CSV)", pr.export_csv(ranked, not_scored, weights, radius_m, data.months, top_n, ui.study_area().short_name),
                    file_name="priority_schools.csv", mime="text/csv", key="download",
                    help="All ranked schools with their components, the weights, radius, sources and vintages used.")

@@ -73,7 +73,7 @@ def values(con: duckdb.DuckDBPyConnection, indicator_id: str, level: str, period
            lad_codes: list[str] | None = None) -> pd.DataFrame:
     """Values of one indicator at one level (latest period unless given), with area names."""
     period = period or (periods_of(con, indicator_id) or [None])[-1]
-    sql = """SELECT v.area_code, a.name, a.lad_code, v.period, v.value, v.numerator, v.denominator, v.note
+    sql = """SELECT v.area_code, a.name, a.lad_code, v.period, v.value, v.numerator, v.denominator, v.note, a.shape
              FROM indicator_values v JOIN areas a ON a.code = v.area_code AND a.level = v.level
              WHERE v.indicator_id = ? AND v.level = ? AND v.period = ?"""
     params: list = [indicator_id, level, period]
@@ -124,7 +124,7 @@ def comparator_values(con: duckdb.DuckDBPyConnection, lad_code: str | None, regi
 
 def areas(con: duckdb.DuckDBPyConnection, level: str, lad_codes: list[str] | None = None) -> pd.DataFrame:
     """Areas of a level (code, name, parents, population, display geometry as WKB)."""
-    sql = "SELECT code, name, level, ward_code, lad_code, pop_total, pop_10_24, lon, lat, display FROM areas WHERE level = ?"
+    sql = "SELECT code, name, level, ward_code, lad_code, pop_total, pop_10_24, lon, lat, display, shape FROM areas WHERE level = ?"
     params: list = [level]
     if lad_codes:
         sql += " AND lad_code IN (SELECT unnest(?))"
@@ -135,6 +135,33 @@ def areas(con: duckdb.DuckDBPyConnection, level: str, lad_codes: list[str] | Non
 def area_geometry(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
     """code, full geometry (WKB) of every area of a level (for geometry work, not drawing)."""
     return query(con, "SELECT code, geometry FROM areas WHERE level = ? ORDER BY code", [level])
+
+
+def shape_counts(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, int]:
+    """How the areas of a level are drawn (areas.shape -> count): boundary files, or 2011 shapes for 2021 LSOAs."""
+    return dict(con.execute("SELECT coalesce(shape, 'boundary'), count(*) FROM areas WHERE level = ? GROUP BY 1 ORDER BY 2 DESC",
+                            [level]).fetchall())
+
+
+def region_name(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The name of the study area's region (None for an England-wide study area)."""
+    row = con.execute("SELECT name FROM areas WHERE level = 'region' LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def largest_area(con: duckdb.DuckDBPyConnection, level: str) -> tuple[str, str] | None:
+    """(code, name) of the most populous area of a level: an example people will recognise."""
+    return con.execute("SELECT code, name FROM areas WHERE level = ? ORDER BY pop_total DESC NULLS LAST, code LIMIT 1",
+                       [level]).fetchone()
+
+
+def postcode_in(con: duckdb.DuckDBPyConnection, lsoa11_code: str | None = None) -> str | None:
+    """A postcode held (in an LSOA if given), in its display form; None when no postcodes are held."""
+    if not has_table(con, "postcodes"):
+        return None
+    sql = "SELECT display FROM postcodes" + (" WHERE lsoa11_code = ?" if lsoa11_code else "") + " ORDER BY postcode LIMIT 1"
+    row = con.execute(sql, [lsoa11_code] if lsoa11_code else []).fetchone()
+    return row[0] if row else None
 
 
 def lad_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

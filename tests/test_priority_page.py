@@ -188,7 +188,7 @@ def app(built_db):
 
 
 # AppTest does not expose a dataframe's key: tell the page's tables apart by a column only each one has.
-TABLE_MARKERS = {"ranked": "rank_interval", "detail": "Percentile", "feeders": "distance_m", "flagged": "reason",
+TABLE_MARKERS = {"ranked": "rank_interval", "detail": "Percentile", "feeders": "Distance (m)", "flagged": "reason",
                  "components": "Default weight"}
 
 
@@ -248,7 +248,8 @@ def test_page_every_widget_path(app):
     assert any("ranks" in m.value and "Bordesley Green Girls" in m.value for m in at.markdown)
     assert len(_table(at, "detail")) == len(pr.COMPONENTS)
     within = _table(at, "feeders")
-    assert len(within) > 0 and (within["distance_m"] <= 1000).all()
+    assert len(within) > 0 and (within["Distance (m)"].str.replace(",", "").astype(float) <= 1000).all()
+    assert "None" not in within.to_string() and "nan" not in within.to_string()
     at.radio(key="feeder_mode").set_value("Nearest N").run()
     at.number_input(key="feeder_n").set_value(3).run()
     assert len(_table(at, "feeders")) == 3

@@ -28,6 +28,10 @@ NEUTRAL = [(241, 238, 246), (208, 209, 230), (166, 189, 219), (116, 169, 207), (
            (5, 112, 176), (3, 78, 123)]
 RAMPS = {"higher_worse": SEQUENTIAL, "lower_worse": SEQUENTIAL, "neutral": NEUTRAL}
 NO_DATA = (200, 200, 200)
+# 2021 LSOAs drawn on the 2011 shape they were split from (no boundary file of their own): one shape,
+# several values, so the map shows them hatched-grey and names them instead of picking one value's colour.
+SPLIT_COLOUR = (150, 150, 165)
+SPLIT_SHAPES = ("2011 shape (split)",)
 
 
 def scheme_labels() -> dict[str, str]:

@@ -27,6 +27,8 @@ PLURALS = {"local authority": "local authorities", "neighbourhood": "neighbourho
 def unit_kind(unit: str | None) -> str:
     """'percent', 'rank', 'decile', 'count', 'rate' or 'measure' (a score or anything else)."""
     text = (unit or "").strip().lower()
+    if "(count)" in text:
+        return "count"
     for prefix, kind in UNIT_KINDS:
         if text.startswith(prefix):
             return kind
@@ -69,10 +71,14 @@ def format_rank(value) -> str:
     return "" if is_missing(value) else str(int(round(float(value))))
 
 
+def plural_word(noun: str) -> str:
+    """'local authority' -> 'local authorities'; 'ward' -> 'wards'."""
+    return PLURALS.get(noun, noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s")
+
+
 def plural(n: int, noun: str) -> str:
     """'1 local authority', '7 local authorities', '1,719 neighbourhoods'."""
-    word = noun if n == 1 else PLURALS.get(noun, noun + "s")
-    return f"{n:,} {word}"
+    return f"{n:,} {noun if n == 1 else plural_word(noun)}"
 
 
 def number_format(unit: str | None) -> str:

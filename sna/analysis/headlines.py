@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -11,13 +12,16 @@ from sna import db
 from sna.analysis.formatting import format_value, period_label
 from sna.analysis.values import indicator
 
-HEADLINES: dict[str, str] = {  # indicator id -> short label, in the order shown
-    "pop_10_24": "Residents aged 10-24",
+HEADLINES: dict[str, str] = {  # indicator id -> short label, in the order shown: the most recent measures first
     "iod25_violence_with_injury": "Violence with injury per 1,000 (IoD2025)",
-    "police_serious_violence_count": "Serious violence crimes (police.uk)",
-    "police_serious_violence_rate": "Serious violence per 1,000 residents (police.uk)",
+    "la_prc_violence_with_injury_count": "Violence with injury recorded by the police",
+    "la_prc_robbery_count": "Robbery recorded by the police",
+    "la_prc_weapons_count": "Possession of weapons offences recorded by the police",
     "iod25_imd_decile1_share": "LSOAs in England's most deprived 10% (IMD 2025)",
+    "pop_10_24": "Residents aged 10-24",
+    "police_serious_violence_rate": "Serious violence per 1,000 residents (police.uk street-level)",
 }
+OLD_AFTER_YEARS = 4  # a figure whose period ends this many years before the newest headline is labelled as older
 
 
 @dataclass
@@ -48,6 +52,26 @@ def headlines(con, cat: pd.DataFrame, labels: dict[str, str] | None = None) -> H
         figures.append({"id": ind_id, "title": ind["title"], "label": labels[ind_id], "unit": ind["unit"], "period": period_label(period),
                         "value": float(part["value"].iloc[0]) if not part.empty else math.nan,
                         "text": format_value(part["value"].iloc[0], ind["unit"]) if not part.empty else "not held",
-                        "source": ind["publisher"], "vintage": ind["vintage"], "licence": ind["licence"],
+                        "raw_period": str(period), "source": ind["publisher"], "vintage": ind["vintage"], "licence": ind["licence"],
                         "area": meta.get("area_short_name", "")})
+    newest = max((_year(f["raw_period"]) for f in figures if _year(f["raw_period"])), default=None)
+    for fig in figures:
+        fig["caveat"] = freshness_caveat(fig["raw_period"], newest)
     return Headlines(table.reset_index(drop=True), figures)
+
+
+def _year(period: str) -> int | None:
+    """The last four-digit year in a period label ('2018-06' -> 2018, 'year ending June 2025' -> 2025, '2024/25' -> 2024)."""
+    years = re.findall(r"(?<!\d)(\d{4})(?!\d)", str(period))
+    return int(years[-1]) if years else None
+
+
+def freshness_caveat(period: str, newest_year: int | None) -> str:
+    """'' for a current figure; otherwise why it is not the current picture (one month only, or older)."""
+    notes = []
+    if re.fullmatch(r"\d{4}-\d{2}", str(period)):
+        notes.append("one month only")
+    year = _year(period)
+    if year and newest_year and newest_year - year >= OLD_AFTER_YEARS:
+        notes.append(f"from {year}: not the current picture")
+    return "; ".join(notes)

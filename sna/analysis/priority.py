@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sna.analysis.formatting import csv_safe, markdown_text
+from sna.analysis.formatting import csv_safe, format_count, format_value, markdown_text
 from sna.analysis.school_areas import PriorityInputs
 from sna.errors import ConfigError
 
@@ -56,7 +56,7 @@ COMPONENTS: dict[str, Component] = {c.key: c for c in (
     Component("police", "Recorded violence, robbery and weapons offences near the school",
               "police.uk violence and sexual offences, robbery and possession of weapons recorded within the radius "
               "(count over the months held)",
-              "police.uk street-level crime (months held in the database)", ("crime_wmp_2018_06_api",), 15, "area", "Police-recorded (police.uk)"),
+              "police.uk street-level crime (months held in the database)", (), 15, "area", "Police-recorded (police.uk)"),
     Component("idaci", "Children in income-deprived families around the school",
               "IDACI 2019 rate: children aged 0-15 in income-deprived families / children aged 0-15, pooled over the "
               "LSOAs (2011) within the radius (%)",
@@ -218,10 +218,10 @@ def _reason(row, missing: str) -> str:
 
 
 def export_csv(ranked: pd.DataFrame, not_scored: pd.DataFrame, weights: dict[str, float], radius_m: float,
-               months: tuple[str, ...], top_n: int) -> bytes:
+               months: tuple[str, ...], top_n: int, area_name: str = "study area") -> bytes:
     """The priority list as CSV, headed by '#' lines naming the weights, radius, sources and vintages."""
     buf = io.StringIO()
-    buf.write("# Priority secondary schools (West Midlands SNA explorer)\n")
+    buf.write(f"# Priority secondary schools ({area_name}, SNA explorer)\n")
     buf.write(f"# radius_m: {radius_m:g}; weights: " + ", ".join(f"{k}={v:g}" for k, v in weights.items()) + "\n")
     buf.write(f"# sensitivity: 200 draws, each weight x U(0.5, 1.5); top_n_share = % of draws in the top {top_n}\n")
     for comp in COMPONENTS.values():
@@ -233,7 +233,10 @@ def export_csv(ranked: pd.DataFrame, not_scored: pd.DataFrame, weights: dict[str
             *[f"raw_{k}" for k in COMPONENTS], *[f"pct_{k}" for k in COMPONENTS]]
     out = ranked[cols].copy()
     out["name"] = out["name"].map(csv_safe)
-    out.round(2).to_csv(buf, index=False)
+    out = out.round(2)
+    for col in ("rank", "urn", "rank_low", "rank_high"):  # whole numbers stay whole ("45", never "45.0")
+        out[col] = out[col].round().astype("Int64")
+    out.to_csv(buf, index=False)
     if len(not_scored):
         buf.write("# Not scored:\n")
         ns = not_scored.copy()
@@ -265,8 +268,8 @@ METHOD_TEXT = """**How the score is made.** Around each school means the LSOAs w
 LSOAs weighted by their population (ONS mid-2020); the IDACI rate pools the LSOAs' children in income-deprived
 families and divides by their children aged 0-15 (LSOAs whose small numerator is not published are left out).
 Police-recorded offences are the violence and sexual offences, robbery and possession of weapons that police.uk
-places within the radius, over the months the database holds: **{months}** (one month for the West Midlands, so
-this component is noisy: weight it lightly). Each component becomes a percentile among the study area's
+places within the radius, over the months the database holds: **{months}** (with only a month or two held, this component is noisy:
+weight it lightly). Each component becomes a percentile among the study area's
 state-funded secondary and all-through schools (100 = the most). The score is the weighted mean of the
 percentiles a school has: **a missing component is left out and the weights re-normalised over the rest**, and the
 school is flagged. Absence is from the 2018-19 performance tables (absence of 2017/18) and exists only for
@@ -307,3 +310,12 @@ def column_label(component: Component, months: tuple[str, ...]) -> str:
     return component.short
 
 
+
+
+def feeder_table(feeders: pd.DataFrame) -> pd.DataFrame:
+    """Nearby primary schools for reading: numbers formatted, a missing figure says 'not published'."""
+    return pd.DataFrame({"URN": feeders["urn"].astype(str), "School": feeders["name"], "Local authority": feeders["la_name"],
+                         "Type": feeders["type"],
+                         "Pupils (GIAS 2025)": [format_count(v) if not pd.isna(v) else "not published" for v in feeders["pupils"]],
+                         "FSM % (GIAS 2025)": [format_value(v, "%") if not pd.isna(v) else "not published" for v in feeders["fsm_pct"]],
+                         "Distance (m)": [format_count(v) for v in feeders["distance_m"]]})

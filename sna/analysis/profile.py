@@ -42,6 +42,7 @@ def profile(con, cat: pd.DataFrame, code: str, level: str) -> pd.DataFrame:
             "vs_england": compare(lo, hi, row["country"], row["polarity"]),
             "vs_lad": compare(lo, hi, row["lad"], row["polarity"]) if level != "lad" else "is the LA",
             "source": f"{row['publisher']} ({row['vintage']}), {row['licence']}", "link": row["official_page"],
+            "aggregation": row["aggregation"], "source_id": row["source"],
         })
     out = pd.DataFrame.from_records(records)
     if out.empty:
@@ -49,27 +50,69 @@ def profile(con, cat: pd.DataFrame, code: str, level: str) -> pd.DataFrame:
     return out.sort_values(["theme", "title"]).reset_index(drop=True)
 
 
-def profile_table(prof: pd.DataFrame, lad_name: str | None) -> pd.DataFrame:
-    """The profile formatted for reading (strings), one row per indicator."""
+def latest(prof: pd.DataFrame) -> pd.DataFrame:
+    """One row per indicator: its latest period with a value (or its latest period when none has one)."""
+    ordered = prof.assign(_has=prof["value"].notna()).sort_values(["indicator_id", "_has", "period"])
+    return ordered.drop_duplicates("indicator_id", keep="last").drop(columns="_has").sort_values(["theme", "title"]).reset_index(drop=True)
+
+
+def benchmark_note(row: dict) -> str:
+    """Why a benchmark is missing, in words ('' when region and England are both there)."""
+    if not pd.isna(row["england"]) and not pd.isna(row["region"]):
+        return ""
+    if "police" in str(row.get("source_id", "")) or "crime_" in str(row.get("source_id", "")):
+        return "police.uk street-level data is held for the study area only: no region or England figure"
+    if pd.isna(row["england"]) and pd.isna(row["region"]):
+        return "the source publishes no region or England figure for this measure"
+    return "the source publishes no regional figure" if pd.isna(row["region"]) else "the source publishes no England figure"
+
+
+def profile_table(prof: pd.DataFrame, lad_name: str | None, history: bool = False) -> pd.DataFrame:
+    """The profile formatted for reading (strings), one row per indicator (its latest period unless
+    history=True), grouped by theme. A local authority's own profile has no 'local authority' column."""
+    prof = prof if history else latest(prof)
+    prof = prof.sort_values(["theme", "title", "period"], ascending=[True, True, False]).reset_index(drop=True)
+
     def fmt(col):
         return [format_value(v, u) for v, u in zip(prof[col], prof["unit"])]
 
     ci = [f"{format_value(lo, u)} to {format_value(hi, u)}" if not pd.isna(lo) else "no CI"
           for lo, hi, u in zip(prof["lower"], prof["upper"], prof["unit"])]
-    return pd.DataFrame({"Theme": prof["theme"], "Indicator": prof["title"], "Unit": prof["unit"],
-                         "Period": prof["period"], "Value": fmt("value"), "95% CI": ci,
-                         lad_name or "Local authority": fmt("lad"), "Region": fmt("region"), "England": fmt("england"),
-                         "Compared with England": prof["vs_england"], "Compared with the LA": prof["vs_lad"],
-                         "Source": prof["source"], "Link": prof["link"]})
+    table = pd.DataFrame({"Theme": prof["theme"], "Indicator": prof["title"], "Unit": prof["unit"],
+                          "Period": prof["period"], "Value": fmt("value"), "95% CI": ci})
+    if lad_name:
+        table[lad_name] = fmt("lad")
+    table["Region"] = fmt("region")
+    table["England"] = fmt("england")
+    table["Compared with England"] = prof["vs_england"]
+    if lad_name:
+        table["Compared with the LA"] = prof["vs_lad"]
+    table["Benchmarks"] = [benchmark_note(r) for r in prof.to_dict("records")]
+    table["Source"] = prof["source"]
+    table["Link"] = prof["link"]
+    return table
+
+
+SPINE_LIMIT = 300.0  # England = 100: values beyond this are drawn at the edge and labelled with their value
 
 
 def spine(prof: pd.DataFrame) -> pd.DataFrame:
-    """Values relative to England (England = 100) for the indicators where that is meaningful: rates,
-    percentages and measures on a ratio scale (never scores, which can be negative or centred on zero)."""
-    ratio_scale = (~prof["unit"].str.contains("score", case=False)) & (prof["england"] > 0) & (prof["value"] >= 0)
-    rows = prof[prof["england"].notna() & ratio_scale & prof["unit"].map(unit_kind).isin(["rate", "percent", "measure"])]
-    out = pd.DataFrame({"title": rows["title"], "area": rows["value"] / rows["england"] * 100,
-                        "lad": rows["lad"] / rows["england"] * 100, "region": rows["region"] / rows["england"] * 100,
-                        "lower": rows["lower"] / rows["england"] * 100, "upper": rows["upper"] / rows["england"] * 100,
+    """The comparable measures for the chart, latest period only, relative to England (England = 100):
+    rates, percentages and ratio-scale measures; never counts (a count is not comparable with England's
+    total) nor scores (which can be negative or centred on zero). Values beyond SPINE_LIMIT are clipped
+    to the edge (column `clipped`), so one outlier does not squash every other row."""
+    prof = latest(prof)
+    kind = prof["unit"].map(unit_kind)
+    comparable = (kind.isin(["rate", "percent", "measure"]) & (prof["aggregation"] != "sum")
+                  & ~prof["unit"].str.contains("score|rank|decile|count|number", case=False))
+    ratio_scale = (prof["england"] > 0) & (prof["value"] >= 0)
+    rows = prof[prof["england"].notna() & prof["value"].notna() & ratio_scale & comparable]
+    rel = lambda col: rows[col] / rows["england"] * 100  # noqa: E731
+    out = pd.DataFrame({"title": rows["title"], "period": rows["period"], "area": rel("value"), "lad": rel("lad"),
+                        "region": rel("region"), "lower": rel("lower"), "upper": rel("upper"),
                         "vs_england": rows["vs_england"], "value": rows["value"], "unit": rows["unit"]})
+    out["relative"] = out["area"]
+    out["clipped"] = out["area"] > SPINE_LIMIT
+    for col in ("area", "lad", "region", "lower", "upper"):
+        out[col] = out[col].clip(upper=SPINE_LIMIT)
     return out.reset_index(drop=True)

@@ -152,3 +152,15 @@ def ranked_table(frame: pd.DataFrame, ind: dict) -> pd.DataFrame:
     if table["National decile"].isna().all():
         table = table.drop(columns="National decile")
     return table.sort_values(["Rank", "Area"], na_position="last").reset_index(drop=True)
+
+
+def shapes_note(counts: dict[str, int]) -> str:
+    """Which shapes the map draws, when they are not the level's own boundaries ('' otherwise): 2021 LSOAs
+    drawn on 2011 shapes through the ONS lookup, with how many are split (grey) or merged."""
+    derived = {k: n for k, n in counts.items() if k.startswith("2011 shape")}
+    if not derived:
+        return ""
+    parts = ", ".join(f"{n:,} {k.replace('2011 shapes ', '').replace('2011 shape ', '').strip('()')}" for k, n in derived.items())
+    return ("Shapes: no LSOA 2021 boundary file is held for this study area, so 2021 LSOAs are drawn on their 2011 "
+            f"shapes through the ONS LSOA 2011 to 2021 lookup ({parts}). A 2011 LSOA split in 2021 is drawn once, in "
+            "grey, because its parts have no separate shapes; their values are in the table.")

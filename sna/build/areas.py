@@ -57,15 +57,20 @@ def build_areas(ctx: BuildContext) -> None:
 
     geo11 = _study_geometry(ctx, "lsoa11", study11)
     geo21 = _study_geometry(ctx, "lsoa21", study21) if "lsoa21" in area.boundaries else None
-    ctx.frames.update(geo11=geo11, geo21=geo21)
+    ctx.frames.update(geo11=geo11, geo21=geo21)  # geo21: real 2021 boundaries only (points are assigned to them)
+    shapes21 = geo21.assign(shape=SHAPE_BOUNDARY) if geo21 is not None else lsoa21_shapes_from_2011(link, geo11, study21)
+    if geo21 is None:
+        counts = shapes21["shape"].value_counts()
+        ctx.notes.append("No LSOA 2021 boundary file for this study area: 2021 LSOAs are drawn with 2011 shapes through the "
+                         "ONS LSOA 2011 to 2021 lookup (" + ", ".join(f"{n:,} {k}" for k, n in counts.items()) + ").")
 
     ward_source = geo21.merge(study21[["code", "ward_code"]], on="code") if geo21 is not None else geo11.merge(study11[["code", "ward_code"]], on="code")
     wards = dissolve(ward_source[["ward_code", "geometry"]], by="ward_code").rename(columns={"ward_code": "code"})
     lads = _lad_geometry(ctx, study11, geo11)
 
     rows = [
-        _lsoa_rows(study11, geo11, "lsoa11", pop_total, pop_10_24),
-        _lsoa_rows(study21, geo21, "lsoa21", lsoa21_pop, lsoa21_pop_10_24),
+        _lsoa_rows(study11, geo11.assign(shape="2011 boundary"), "lsoa11", pop_total, pop_10_24),
+        _lsoa_rows(study21, shapes21, "lsoa21", lsoa21_pop, lsoa21_pop_10_24),
         _parent_rows(study11, wards, "ward", "ward_code", "ward_name", pop_total, pop_10_24),
         _parent_rows(study11, lads[["code", "geometry"]], "lad", "lad_code", "lad_name", pop_total, pop_10_24),
     ]
@@ -81,6 +86,28 @@ def build_areas(ctx: BuildContext) -> None:
     ctx.write("areas", areas)
     ctx.write("lsoa_lookup", link[link["lsoa11_code"].isin(study11["code"]) | link["lsoa21_code"].isin(study21["code"])]
               .reset_index(drop=True))
+
+
+# How a 2021 LSOA is drawn (areas.shape). Without a 2021 boundary file, the ONS lookup's change code says
+# how a 2021 LSOA relates to 2011 ones: U unchanged, M merged (union of 2011 shapes: exact), S split (the
+# 2011 shape is shared by its 2021 parts: they cannot be told apart on the map), X irregular (approximate).
+SHAPE_BOUNDARY = "2021 boundary"
+SHAPE_FROM_2011 = {"U": "2011 shape (unchanged)", "M": "2011 shapes merged", "S": "2011 shape (split)",
+                   "X": "2011 shapes (irregular change, approximate)"}
+
+
+def lsoa21_shapes_from_2011(link: pd.DataFrame, geo11: gpd.GeoDataFrame, study21: pd.DataFrame) -> gpd.GeoDataFrame:
+    """code, geometry, shape for the study area's 2021 LSOAs, drawn from their 2011 predecessors' shapes.
+
+    Unchanged and merged LSOAs are exact; split ones share their 2011 parent's shape (flagged so maps
+    grey them and say so); irregular changes are the union of the 2011 shapes they draw on (approximate)."""
+    rows = link[link["lsoa21_code"].isin(study21["code"])][["lsoa11_code", "lsoa21_code", "change_code"]]
+    shapes = rows.merge(geo11[["code", "geometry"]], left_on="lsoa11_code", right_on="code", how="inner")
+    merged = shapes.groupby("lsoa21_code", sort=True).agg(change=("change_code", "first"), parts=("geometry", list))
+    geometry = [parts[0] if len(parts) == 1 else shapely.union_all(parts) for parts in merged["parts"]]
+    out = gpd.GeoDataFrame({"code": merged.index.to_numpy(), "shape": merged["change"].map(SHAPE_FROM_2011).fillna("2011 shapes")},
+                           geometry=geometry, crs=geo11.crs)
+    return out.reset_index(drop=True)
 
 
 def _lad_geometry(ctx: BuildContext, study11: pd.DataFrame, geo11: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -111,11 +138,12 @@ def _study_geometry(ctx: BuildContext, level: str, study: pd.DataFrame) -> gpd.G
 
 def _geometry_columns(frame: gpd.GeoDataFrame | None, codes: pd.Series) -> pd.DataFrame:
     if frame is None:
-        return pd.DataFrame({"code": codes, "lon": np.nan, "lat": np.nan, "geometry": None, "display": None})
+        return pd.DataFrame({"code": codes, "lon": np.nan, "lat": np.nan, "geometry": None, "display": None, "shape": None})
     points = frame.geometry.representative_point()
+    shape = frame["shape"].to_numpy() if "shape" in frame else None
     return pd.DataFrame({"code": frame["code"], "lon": points.x, "lat": points.y,
                          "geometry": shapely.to_wkb(frame.geometry.values),
-                         "display": shapely.to_wkb(display_geometry(frame).values)})
+                         "display": shapely.to_wkb(display_geometry(frame).values), "shape": shape})
 
 
 def _lsoa_rows(study: pd.DataFrame, geo: gpd.GeoDataFrame | None, level: str, pop: pd.Series, pop_young: pd.Series) -> pd.DataFrame:
@@ -137,7 +165,7 @@ def _parent_rows(members: pd.DataFrame, geo: gpd.GeoDataFrame | None, level: str
         out["region_code"] = out["code"] if level == "region" else None
     geo_cols = _geometry_columns(geo, out["code"]) if geo is not None else _geometry_columns(None, out["code"])
     return out.merge(geo_cols, on="code", how="left")[
-        ["code", "name", "level", "ward_code", "lad_code", "region_code", "pop_total", "pop_10_24", "lon", "lat", "geometry", "display"]]
+        ["code", "name", "level", "ward_code", "lad_code", "region_code", "pop_total", "pop_10_24", "lon", "lat", "geometry", "display", "shape"]]
 
 
 def parents_of(ctx: BuildContext, geography_level: str) -> list[tuple[str, pd.Series]]:

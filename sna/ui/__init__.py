@@ -94,3 +94,25 @@ def polygons(level: str) -> list[dict]:
 def catalogue():
     """The indicator catalogue with the levels each indicator is held at."""
     return _catalogue(version())
+
+
+@st.cache_data(show_spinner=False)
+def _study_area(built: str):
+    from sna.analysis import study_area
+
+    return study_area.describe(cursor())
+
+
+def study_area():
+    """The study area in words (name, LAs, region, search examples) for page text."""
+    return _study_area(version())
+
+
+@st.cache_data(show_spinner=False)
+def _shape_counts(level: str, built: str) -> dict[str, int]:
+    return db.shape_counts(cursor(), level)
+
+
+def shape_counts(level: str) -> dict[str, int]:
+    """How the areas of a level are drawn (boundary files, or 2011 shapes for 2021 LSOAs)."""
+    return _shape_counts(level, version())

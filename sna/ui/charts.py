@@ -7,9 +7,19 @@ import pandas as pd
 
 from sna.analysis.formatting import format_value
 
-# Okabe-Ito colours (colour-blind safe) for Fingertips-style comparisons.
-COMPARISON_COLOURS = {"better": "#0072B2", "worse": "#D55E00", "similar": "#E69F00", "higher": "#CC79A7",
-                      "lower": "#56B4E9", "no CI": "#ffffff", "no comparator": "#ffffff"}
+# Comparison colours as Fingertips uses them (blue better, red worse, amber similar; purple/light blue for
+# higher/lower where neither is better), with the words the caption uses: one source for both.
+COMPARISONS = {"better": ("#0072B2", "blue"), "worse": ("#C0392B", "red"), "similar": ("#F0A202", "amber"),
+               "higher": ("#8E44AD", "purple"), "lower": ("#56B4E9", "light blue"), "no CI": ("#ffffff", "white"),
+               "no comparator": ("#ffffff", "white")}
+COMPARISON_COLOURS = {key: colour for key, (colour, _word) in COMPARISONS.items()}
+
+
+def comparison_caption() -> str:
+    """The chart's key in words, from the same table as the drawing (so the two cannot disagree)."""
+    return ("Dots: this area, coloured by comparison with England (" +
+            ", ".join(f"{COMPARISONS[k][1]} {k}" for k in ("better", "similar", "worse")) +
+            ", white not tested). Bars: 95% confidence intervals where the indicator has a count numerator.")
 
 
 def spine_figure(sp: pd.DataFrame, area_name: str, lad_name: str | None, region_name: str = "Region"):
@@ -26,17 +36,20 @@ def spine_figure(sp: pd.DataFrame, area_name: str, lad_name: str | None, region_
     fig.add_trace(go.Scatter(x=sp["region"], y=sp["title"], mode="markers", name=region_name,
                              marker={"symbol": "line-ns-open", "size": 14, "color": "#1b2631", "line": {"width": 2}}))
     has_ci = sp["lower"].notna()
+    clipped = sp["clipped"] if "clipped" in sp else pd.Series(False, index=sp.index)
     fig.add_trace(go.Scatter(
-        x=sp["area"], y=sp["title"], mode="markers", name=area_name,
+        x=sp["area"], y=sp["title"], mode="markers+text", name=area_name,
+        text=[f"{r:,.0f} →" if c else "" for r, c in zip(sp.get("relative", sp["area"]), clipped)], textposition="middle left",
         error_x={"type": "data", "symmetric": False, "array": (sp["upper"] - sp["area"]).where(has_ci),
                  "arrayminus": (sp["area"] - sp["lower"]).where(has_ci), "color": "#1b2631", "thickness": 1.2},
         marker={"size": 12, "color": [COMPARISON_COLOURS.get(v, "#ffffff") for v in sp["vs_england"]],
                 "line": {"color": "#1b2631", "width": 1}},
         customdata=np.stack([[format_value(v, u) for v, u in zip(sp["value"], sp["unit"])], sp["unit"], sp["vs_england"]], axis=-1),
         hovertemplate="%{y}<br>%{customdata[0]} %{customdata[1]}<br>Compared with England: %{customdata[2]}<extra></extra>"))
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10}, plot_bgcolor="#ffffff",
-                      legend={"orientation": "h", "y": -0.02 if len(sp) > 8 else -0.15, "yanchor": "top"},
-                      xaxis={"title": "Relative to England (England = 100)", "gridcolor": "#e5e8eb", "zeroline": False},
+    fig.update_layout(height=height + 40, margin={"l": 10, "r": 10, "t": 70, "b": 50}, plot_bgcolor="#ffffff",
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+                      xaxis={"title": {"text": "Relative to England (England = 100)", "standoff": 8}, "gridcolor": "#e5e8eb",
+                             "zeroline": False, "rangemode": "tozero"},
                       yaxis={"autorange": "reversed", "automargin": True})
     return fig
 

@@ -16,7 +16,7 @@ import shapely
 from pydeck.bindings.json_tools import default_serialize
 
 from geo import from_wkb
-from sna.analysis.classify import NO_DATA
+from sna.analysis.classify import NO_DATA, SPLIT_COLOUR, SPLIT_SHAPES
 from sna.analysis.formatting import format_value
 from sna.analysis.values import RANK_ONE, MapClasses
 
@@ -101,8 +101,10 @@ def map_rows(geometry: list[dict], frame: pd.DataFrame, mc: MapClasses, ind: dic
     total = int(frame["value"].notna().sum())
     props: dict[str, dict] = {}
     for row, cls in zip(frame.itertuples(index=False), mc.classes):
-        colour = list(mc.colours[cls]) if cls >= 0 else list(NO_DATA)
-        item = {"n": html.escape(str(row.name)), "v": html.escape(format_value(row.value, unit)),
+        split = getattr(row, "shape", None) in SPLIT_SHAPES
+        colour = list(SPLIT_COLOUR) if split else list(mc.colours[cls]) if cls >= 0 else list(NO_DATA)
+        value = format_value(row.value, unit) + (" (drawn on the 2011 shape it was split from, shared with its other parts)" if split else "")
+        item = {"n": html.escape(str(row.name)), "v": html.escape(value),
                 "r": f"{row.rank} of {total}" if not pd.isna(row.rank) else "not ranked", "f": colour}
         if not pd.isna(row.decile):
             item["d"] = f"{int(row.decile)}"
