@@ -33,8 +33,15 @@ def on_pick(key: str, level: str | None = None) -> None:
     choice = st.session_state.get(key)
     if choice:
         code, _, lvl = choice.partition("|")
-        select_area(code, lvl or level)
+        if lvl == "place":  # an impact area: its story is on the Places page
+            st.session_state["open_place"] = code
+        else:
+            select_area(code, lvl or level)
 
+
+if place_id := st.session_state.pop("open_place", None):
+    st.session_state["place"] = place_id
+    st.switch_page("pages/3_Places.py")
 
 cat = ui.catalogue()
 lads = db.lad_names(con)
@@ -48,6 +55,8 @@ with st.sidebar:
     ids = list(options)
     default = ids.index("iod25_violence_with_injury") if "iod25_violence_with_injury" in ids else 0
     indicator_id = st.selectbox("Indicator", ids, index=default, format_func=options.get, key="indicator")
+    if len(options.get(indicator_id, "")) > 34:  # the box cuts long names: show it whole
+        st.caption(options[indicator_id])
     level_key = st.radio("Geography", list(ex.LEVELS), format_func=lambda k: ex.LEVELS[k].label, key="level")
     lad_codes = st.multiselect("Local authorities", list(lads), default=list(lads), format_func=lads.get, key="las",
                                placeholder="Choose one or more")
@@ -114,7 +123,7 @@ with find_col:
             st.info("No area in the study area matches that search. Try a ward or LSOA name, an area code, "
                     + ("or a postcode or postcode district." if area.has_postcodes else "or a place name."))
         else:
-            labels = {f"{c}|{lvl}": f"{n} ({c}), {lab}, matched by {m}"
+            labels = {f"{c}|{lvl}": (f"{n}: impact area (opens on the Places page)" if lvl == "place" else f"{n} ({c}), {lab}, matched: {m}")
                       for c, n, lvl, lab, m in found[["code", "name", "level", "level_label", "matched"]].itertuples(index=False)}
             st.selectbox("Search results", list(labels), format_func=labels.get, index=None, key="search_pick",
                          placeholder=f"{len(labels)} found: choose one", on_change=on_pick, args=("search_pick",))

@@ -200,6 +200,30 @@ def partnership_outline(con: duckdb.DuckDBPyConnection) -> bytes:
     return row[0]
 
 
+def postcode_prefix_areas(con: duckdb.DuckDBPyConnection, prefix: str, limit: int) -> pd.DataFrame:
+    """The LSOAs (2011) covered by the postcodes starting with a district or sector ('B6 ', 'B6 5'), with
+    how many of those postcodes each holds (most first)."""
+    if not has_table(con, "postcodes"):
+        return pd.DataFrame(columns=["code", "name", "level", "postcodes"])
+    return query(con, """SELECT a.code, a.name, a.level, count(*) AS postcodes FROM postcodes p
+                         JOIN areas a ON a.code = p.lsoa11_code AND a.level = 'lsoa11'
+                         WHERE CAST(p.display AS VARCHAR) LIKE ? || '%' GROUP BY ALL ORDER BY postcodes DESC, a.code LIMIT ?""", [prefix, limit])
+
+
+def places_by_name(con: duckdb.DuckDBPyConnection, text: str) -> pd.DataFrame:
+    """Impact areas (code = place_id, level 'place') and the LSOAs of neighbourhoods whose name contains the text."""
+    frames = []
+    if has_table(con, "places"):
+        frames.append(query(con, """SELECT place_id AS code, name, 'place' AS level, 'impact area' AS matched FROM places
+                                    WHERE name ILIKE '%' || ? || '%' ORDER BY name""", [text]))
+    if has_table(con, "neighbourhood_names"):
+        frames.append(query(con, """SELECT a.code, a.name, a.level, 'in the neighbourhood ' || n.name AS matched
+                                    FROM neighbourhood_names n JOIN areas a ON a.code = n.lsoa11_code AND a.level = 'lsoa11'
+                                    WHERE n.name ILIKE '%' || ? || '%' ORDER BY n.name, a.code""", [text]))
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["code", "name", "level", "matched"])
+
+
 def postcode_point(con: duckdb.DuckDBPyConnection, postcode: str) -> tuple[str, float, float] | None:
     """(display form, lon, lat) of a normalised postcode, or None."""
     return con.execute("SELECT display, lon, lat FROM postcodes WHERE postcode = ?", [postcode]).fetchone()

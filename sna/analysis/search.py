@@ -11,8 +11,11 @@ from geo import from_wkb
 from sna import db
 
 POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}$")
+# A postcode district ("B6") or sector ("B6 5"): the areas its postcodes fall in.
+PARTIAL_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)(?:\s+([0-9])[A-Z]?)?$")
 CODE = re.compile(r"^E\d{8}$")
 SEARCH_LEVELS = ("lsoa11", "lsoa21", "ward", "lad")
+NAME_ORDER = {"place": 0, "lad": 1, "ward": 2}  # a name search lists impact areas, LAs and wards before LSOAs
 COLUMNS = ["code", "name", "level", "level_label", "matched"]
 
 
@@ -32,11 +35,16 @@ def search(con, text: str, limit: int = 20) -> pd.DataFrame:
         found = postcode_areas(con, normalise_postcode(upper))
     elif CODE.match(upper):
         found = db.areas_by_code(con, upper, SEARCH_LEVELS).assign(matched="code")
+    elif PARTIAL_POSTCODE.match(upper) and not db.areas_by_name(con, text, SEARCH_LEVELS, 1).shape[0]:
+        found = postcode_prefix_areas(con, upper, limit)
     else:
-        found = db.areas_by_name(con, text, SEARCH_LEVELS, limit).assign(matched="name")
+        found = pd.concat([db.places_by_name(con, text), db.areas_by_name(con, text, SEARCH_LEVELS, limit).assign(matched="name")],
+                          ignore_index=True).drop_duplicates(["code", "level"])
+        order = found["level"].map(NAME_ORDER).fillna(len(NAME_ORDER))
+        found = found.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o").head(limit)
     if found.empty:
         return pd.DataFrame(columns=COLUMNS)
-    found["level_label"] = found["level"].map(db.LEVEL_LABELS)
+    found["level_label"] = found["level"].map({**db.LEVEL_LABELS, "place": "Impact area"})
     return found[COLUMNS].reset_index(drop=True)
 
 
@@ -55,3 +63,11 @@ def postcode_areas(con, postcode: str) -> pd.DataFrame:
         for code, name in frame.loc[inside, ["code", "name"]].itertuples(index=False):
             rows.append({"code": code, "name": name, "level": level, "matched": f"postcode {display}"})
     return pd.DataFrame.from_records(rows, columns=["code", "name", "level", "matched"])
+
+
+def postcode_prefix_areas(con, text: str, limit: int = 20) -> pd.DataFrame:
+    """The LSOAs covered by a postcode district ('B6') or sector ('B6 5'), most postcodes first."""
+    district, sector = PARTIAL_POSTCODE.match(text.strip().upper()).groups()
+    prefix = f"{district} {sector}" if sector else f"{district} "
+    found = db.postcode_prefix_areas(con, prefix, limit)
+    return found.assign(matched=[f"{n:,} postcode{'s' if n != 1 else ''} in {prefix.strip()}" for n in found["postcodes"]])

@@ -67,9 +67,13 @@ class Gazetteer:
         if self._msoa is None:
             import geopandas as gpd
 
-            path = self.ctx.source_path("bnd_msoa11_wm7")
+            source_id = self.ctx.area.boundaries.get("msoa11_names")
+            if not source_id:
+                raise ConfigError(f"Study area '{self.ctx.area.key}' names no MSOA boundaries with House of Commons Library "
+                                  "names ([boundaries] msoa11_names): a place or route defined by an MSOA name needs them.")
+            path = self.ctx.source_path(source_id)
             frame = gpd.read_file(path)
-            self.ctx.record("places and routes", "bnd_msoa11_wm7", len(frame), len(frame))
+            self.ctx.record("places and routes", source_id, len(frame), len(frame))
             self._msoa = pd.DataFrame({"code": frame["MSOA11CD"], "name": frame["msoa11hclnm"],
                                        "la_name": frame["Laname"], "geometry": shapely.to_wkb(frame.geometry.to_crs("EPSG:4326").values)})
         return self._msoa
@@ -109,3 +113,16 @@ class Gazetteer:
         return wards.loc[inside[0]]
 
 
+
+
+def neighbourhood_names(gaz: Gazetteer) -> pd.DataFrame:
+    """name, lsoa11_code: the House of Commons Library neighbourhood (MSOA) names and the LSOAs they cover,
+    so that a search for a place name ('Lozells') finds the LSOAs named after it. Empty without MSOA names."""
+    if not gaz.ctx.area.boundaries.get("msoa11_names"):
+        return pd.DataFrame(columns=["name", "lsoa11_code"])
+    msoa = gaz.msoa
+    gaz.msoa_lsoas(msoa["code"].iloc[0]) if len(msoa) else None  # loads the lookup once
+    link = gaz._msoa_lsoa
+    names = msoa[["code", "name"]].merge(link, left_on="code", right_on="msoa11_code")
+    names = names[names["lsoa11_code"].isin(set(gaz.lsoa11["code"]))]
+    return names[["name", "lsoa11_code"]].sort_values(["name", "lsoa11_code"]).reset_index(drop=True)

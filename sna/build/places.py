@@ -24,7 +24,7 @@ from geo.points import geom_to_bng, geom_to_lonlat
 from sna.analysis import corridors
 from sna.build import context
 from sna.build.context import BuildContext
-from sna.build.gazetteer import Gazetteer, read_records
+from sna.build.gazetteer import Gazetteer, neighbourhood_names, read_records
 from sna.config import PLACES_DIR
 from sna.errors import ConfigError
 from sna.registry import indicators as registry
@@ -40,6 +40,7 @@ SCHEMAS: dict[str, dict[str, str]] = {  # column types, so that tables are typed
     "place_areas": {"place_id": V, "area_code": V, "level": V},
     "place_lsoas": {"place_id": V, "lsoa_code": V, "level": V},
     "place_values": {"place_id": V, "indicator_id": V, "period": V, "value": D, "numerator": D, "denominator": D, "lsoas": "INTEGER"},
+    "neighbourhood_names": {"name": V, "lsoa11_code": V},
     "interventions": {"study_area": V, "intervention": V, "reach_24_and_under": "INTEGER", "reach_25_and_over": "INTEGER", "period": V, "citation": V},
 }
 
@@ -166,6 +167,7 @@ def build_places(ctx: BuildContext) -> None:
                                "multiplier": i.multiplier} for i in registry.catalogue().values() if i.id in keys])
     values = _lsoa_values(ctx, set(catalogue["id"]) if not catalogue.empty else set())
     write_table(ctx.con, "place_values", corridors.place_values(values, place_lsoas, catalogue, ctx.frames.get("weights", {})))
+    write_table(ctx.con, "neighbourhood_names", neighbourhood_names(gaz))
     interventions = load_interventions()
     write_table(ctx.con, "interventions", interventions[interventions["study_area"] == ctx.area.key].reset_index(drop=True))
     ctx.notes.append(f"{len(places)} impact areas.")
