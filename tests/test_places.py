@@ -281,3 +281,14 @@ def test_tables_are_typed_even_when_empty():
     types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'routes'").fetchall())
     assert types["geometry"] == "BLOB" and types["la_code"] == "VARCHAR"
     assert con.execute("SELECT count(*) FROM routes WHERE la_code IN (SELECT unnest(?))", [["E08000025"]]).fetchone()[0] == 0
+
+
+def test_routes_sharing_a_locality_do_not_overlap(con):
+    """Lozells has three routes: drawn as parallel lines, none crossing another, their markers apart."""
+    routes = db.routes(con)
+    lozells = routes[routes["locality"] == "Lozells"]
+    assert len(lozells) == 3
+    lines = list(from_wkb(lozells["geometry"]))
+    assert not any(a.intersects(b) for i, a in enumerate(lines) for b in lines[i + 1:])
+    markers = {(m["lon"], m["lat"]) for m in overlays.route_markers(lozells)}
+    assert len(markers) == 3

@@ -24,7 +24,8 @@ from sna.analysis.aggregate import aggregate
 
 DEFAULT_BUFFER_M = 200
 SCHEMATIC_LENGTH_M = 600.0  # length of an approximate (schematic) route line
-ROTATION_STEP_DEG = 60.0  # routes sharing a locality are drawn at different angles so they stay distinct
+SCHEMATIC_ANGLE_DEG = 30.0  # schematic lines run south-west to north-east (an arbitrary, stated choice)
+PARALLEL_SPACING_M = 250.0  # routes sharing a locality are drawn as parallel lines this far apart
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,20 @@ KEY_INDICATORS: list[KeyIndicator] = [
 
 # --- geometry -------------------------------------------------------------------------------
 
-def schematic_line(centre_bng: tuple[float, float], index: int = 0, length_m: float = SCHEMATIC_LENGTH_M) -> LineString:
-    """A short straight line centred on a point (BNG), rotated by ROTATION_STEP_DEG per index.
+def parallel_offset(index: int, count: int, spacing_m: float = PARALLEL_SPACING_M) -> float:
+    """Offset (metres) of the index-th of `count` parallel lines, so that they sit symmetrically around the centre."""
+    return (index - (count - 1) / 2) * spacing_m
+
+
+def schematic_line(centre_bng: tuple[float, float], index: int = 0, count: int = 1, length_m: float = SCHEMATIC_LENGTH_M) -> LineString:
+    """A short straight line near a point (BNG). Routes sharing a locality (count > 1) are parallel lines
+    PARALLEL_SPACING_M apart, never crossing, so each can be seen and hovered.
 
     It marks where a route is, not the path walked: always stored as 'approximate'."""
-    angle = math.radians(index * ROTATION_STEP_DEG)
+    angle = math.radians(SCHEMATIC_ANGLE_DEG)
     dx, dy = math.cos(angle) * length_m / 2, math.sin(angle) * length_m / 2
-    x, y = centre_bng
+    shift = parallel_offset(index, count)
+    x, y = centre_bng[0] - math.sin(angle) * shift, centre_bng[1] + math.cos(angle) * shift
     return LineString([(x - dx, y - dy), (x + dx, y + dy)])
 
 

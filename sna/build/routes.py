@@ -60,9 +60,10 @@ def load_routes(folder: Path = PLACES_DIR) -> pd.DataFrame:
 def approximate_routes(gaz: Gazetteer, records: pd.DataFrame) -> pd.DataFrame:
     """Each route's approximate line and a sentence saying how it was drawn."""
     out = []
+    keys = [(r.la_code, r.anchor_kind + r.anchor + r.school) for r in records.itertuples(index=False)]
+    sharing = {key: keys.count(key) for key in keys}
     seen: dict[tuple[str, str], int] = {}
-    for r in records.itertuples(index=False):
-        key = (r.la_code, r.anchor_kind + r.anchor + r.school)
+    for r, key in zip(records.itertuples(index=False), keys):
         index = seen.get(key, 0)
         seen[key] = index + 1
         anchor_point, anchor_text = None, ""
@@ -91,10 +92,13 @@ def approximate_routes(gaz: Gazetteer, records: pd.DataFrame) -> pd.DataFrame:
             method = f"Approximate: a straight line from {anchor_text} to {school_text}; this is not the route walked."
         else:
             centre = geom_to_bng(school_point if school_point is not None else anchor_point)
-            line = corridors.schematic_line((centre.x, centre.y), index)
+            line = corridors.schematic_line((centre.x, centre.y), index, sharing[key])
             where = f"{school_text}, the school of that name in the LA (our reading of the locality '{r.locality}')" if school_point is not None else anchor_text
             method = (f"Approximate: a schematic {corridors.SCHEMATIC_LENGTH_M:.0f} m line centred on {where}"
-                      + (f", turned {index * corridors.ROTATION_STEP_DEG:.0f} degrees to keep routes sharing a locality apart" if index else "")
+                      + (f", drawn {abs(corridors.parallel_offset(index, sharing[key])):.0f} m to the "
+                         f"{'north-west' if corridors.parallel_offset(index, sharing[key]) > 0 else 'south-east'} of it, parallel to the "
+                         f"other {sharing[key] - 1} route(s) of this locality so each can be seen"
+                         if corridors.parallel_offset(index, sharing[key]) else "")
                       + ". The paper names the locality only; this is not the route walked.")
         out.append({"route_id": r.route_id, "name": r.name, "la_code": r.la_code, "status": r.status, "locality": r.locality,
                     "geometry": shapely.to_wkb(geom_to_lonlat(line)), "geometry_quality": "approximate",
