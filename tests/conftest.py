@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -53,9 +54,9 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
-def served_app(built_db):
-    """`streamlit run app.py` on a free loopback port, reading the session's database.
+@contextlib.contextmanager
+def serve(db_path: Path, log_name: str = "streamlit-server.log"):
+    """`streamlit run app.py` on a free loopback port, reading db_path; yields the URL.
 
     Polls /_stcore/health instead of sleeping; prints the server log if it fails to start."""
     import socket
@@ -67,9 +68,9 @@ def served_app(built_db):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    log = ARTIFACTS / "streamlit-server.log"
+    log = ARTIFACTS / log_name
     ARTIFACTS.mkdir(exist_ok=True)
-    env = {**os.environ, "SNA_DB": str(built_db)}
+    env = {**os.environ, "SNA_DB": str(db_path)}
     repo = Path(__file__).resolve().parent.parent
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -86,12 +87,33 @@ def served_app(built_db):
     else:
         proc.kill()
         pytest.fail("streamlit did not start:\n" + log.read_text())
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def served_app(built_db):
+    """The app served on loopback, reading the session's West Midlands database."""
+    with serve(built_db) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def west_yorkshire_db(sources_dir, tmp_path_factory) -> Path:
+    """A real build of the second shipped partnership (West Yorkshire), in a session temp folder."""
+    from dataclasses import replace
+
+    from sna.build import build
+
+    path = tmp_path_factory.mktemp("wy") / "sna.duckdb"
+    build("west-yorkshire", config=replace(settings(), sources_dir=sources_dir, db_path=path), progress=False)
+    return path
 
 
 @pytest.fixture(scope="session")

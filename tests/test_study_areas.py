@@ -15,7 +15,7 @@ from sna.config import settings
 from sna.registry import studyarea
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["app.py", "pages/1_Area_explorer.py", "pages/2_Priority_schools.py", "pages/3_Places.py", "pages/4_Data_and_methods.py"]
+PAGES = ["app.py", "pages/0_Home.py", "pages/1_Area_explorer.py", "pages/2_Priority_schools.py", "pages/3_Places.py", "pages/4_Data_and_methods.py"]
 OTHER_AREAS = [a for a in studyarea.available() if a != "west-midlands"]
 
 

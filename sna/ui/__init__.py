@@ -11,7 +11,7 @@ from typing import Iterator
 import streamlit as st
 
 from sna import db
-from sna.config import settings
+from sna.config import REPO_ROOT, settings
 from sna.errors import SnaError
 
 
@@ -49,8 +49,29 @@ def friendly_errors() -> Iterator[None]:
         st.stop()
 
 
+# The pages, in menu order: (file, label, what it is for). app.py only navigates. A page is listed only when its
+# file exists. The menu is drawn by page_setup (client.showSidebarNavigation is off), so it is the same
+# whether a visitor lands on Home or follows a link straight to a page on a freshly started server.
+HOME = ("pages/0_Home.py", "Home", "what the needs assessment is, headline figures, the pages")
+PAGES = [
+    ("pages/1_Area_explorer.py", "Area explorer", "map any indicator by neighbourhood, ward or local authority, rank areas and open an area's profile"),
+    ("pages/2_Priority_schools.py", "Priority schools", "schools in the places with the greatest need"),
+    ("pages/3_Places.py", "Places", "the place-based impact areas and routes"),
+    ("pages/4_Data_and_methods.py", "Data and methods", "every indicator's definition, source, vintage and licence, and how figures are made"),
+]
+
+
+def pages(with_home: bool = False) -> list[tuple[str, str, str]]:
+    """The pages whose files exist (relative to the repository root), Home first when asked."""
+    return [p for p in ([HOME] if with_home else []) + PAGES if (REPO_ROOT / p[0]).exists()]
+
+
 def page_setup(title: str) -> None:
+    """Every page's first call: browser title, wide layout and the menu at the top of the sidebar."""
     st.set_page_config(page_title=f"{title} | SNA explorer", layout="wide")
+    with st.sidebar, st.container(key="menu"):
+        for file, label, _purpose in pages(with_home=True):
+            st.page_link(file, label=label)
 
 
 def source_caption(publisher: str, title: str, vintage: str, licence: str) -> str:
