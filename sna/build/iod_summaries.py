@@ -7,7 +7,9 @@ what they say; rows are written for the study-area LADs, the partnership (from i
 same method), the region and England. LADs are the 2024 LADs: IoD2019 was published on 2019 LADs,
 so its LSOAs are placed in 2024 LADs through the project's LSOA 2011 -> 2021 -> LAD 2024 hierarchy
 (sna.build.geography) instead of File 1's LAD 2019 column; for merged LAs (e.g. Buckinghamshire,
-North Yorkshire) the summaries therefore differ from the published 2019 ones.
+North Yorkshire) the summaries therefore differ from the published 2019 ones. Three 2011 LSOAs
+were later split between LADs (Gateshead 024C, East Hertfordshire 002D, Welwyn Hatfield 014C); the
+hierarchy places each in the LAD of its first 2021 successor in the official lookup.
 
 The indicators are data (registry/indicators_iod_summaries.csv, loader 'iod_summary'); `column`
 reads 'edition:index:measure' or 'edition:index:measure:rank'. How each index's ranks, deciles,
