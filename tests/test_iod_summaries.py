@@ -72,8 +72,8 @@ def test_registry_rows_parse_and_ranks_are_lower_worse():
     for ind in rows:
         spec = parse_column(ind.column)
         assert ind.geography == "lad" and ind.aggregation == "iod_summary"
-        if spec.ranked:
-            assert ind.polarity == "lower_worse" and ind.unit.startswith("rank")
+        if spec.ranked or spec.measure in ("avg_rank", "local_concentration"):
+            assert ind.polarity == "lower_worse" and ind.unit.startswith("rank")  # shown as ranks, never on the England=100 chart
         assert "eighted" in ind.definition  # every definition says which population weights it (or that none does)
 
 
