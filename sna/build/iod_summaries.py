@@ -117,18 +117,28 @@ def lsoa_table(ctx: BuildContext, edition_key: str, index_key: str) -> pd.DataFr
     """Every English LSOA of the edition: code, rank, decile, population, score."""
     edition = EDITIONS[edition_key]
     spec = edition.indices[index_key]
-    path = ctx.source_path(spec.source)
-    columns = [edition.key_column, spec.rank, spec.decile]
-    if spec.score and spec.score[0] == "column":
-        columns.append(spec.score[1])
-    raw = require_rows(read_csv(path, columns), path, 30000)
-    raw = raw[raw[edition.key_column].str.startswith("E01")]
+    raw = _source_rows(ctx, edition_key, spec.source)
     table = pd.DataFrame({"code": raw[edition.key_column].to_numpy(), "rank": to_number(raw[spec.rank]).to_numpy(),
                           "decile": to_number(raw[spec.decile]).to_numpy()})
     population = populations(ctx, edition_key)[spec.population]
     table["population"] = table["code"].map(population).astype(float)
     table["score"] = _scores(ctx, edition_key, spec, raw, table)
     return table
+
+
+def _source_rows(ctx: BuildContext, edition_key: str, source_id: str) -> pd.DataFrame:
+    """The English LSOA rows of one IoD file, with every column any index needs from it (read once)."""
+    cache = ctx.frames.setdefault("iod_summary_sources", {})
+    if source_id not in cache:
+        edition = EDITIONS[edition_key]
+        columns = [edition.key_column]
+        for spec in edition.indices.values():
+            if spec.source == source_id:
+                columns += [spec.rank, spec.decile] + ([spec.score[1]] if spec.score and spec.score[0] == "column" else [])
+        path = ctx.source_path(source_id)
+        raw = require_rows(read_csv(path, list(dict.fromkeys(columns))), path, 30000)
+        cache[source_id] = raw[raw[edition.key_column].str.startswith("E01")]
+    return cache[source_id]
 
 
 def _scores(ctx: BuildContext, edition_key: str, spec: IndexSpec, raw: pd.DataFrame, table: pd.DataFrame) -> np.ndarray:
@@ -184,8 +194,13 @@ def summaries(ctx: BuildContext, edition_key: str, index_key: str) -> dict[str, 
     """level -> one summary row per area (see sna.analysis.deprivation_summaries.summarise)."""
     edition = EDITIONS[edition_key]
     table = lsoa_table(ctx, edition_key, index_key)
-    return {level: summarise(members.merge(table, on="code", how="inner"), edition.national_count)
-            for level, members in memberships(ctx, edition.geography).items()}
+    levels = memberships(ctx, edition.geography)
+    # one pass over every level: parents keyed "level|code"
+    members = pd.concat([m.assign(parent=level + "|" + m["parent"].astype(str)) for level, m in levels.items()], ignore_index=True)
+    out = summarise(members.merge(table, on="code", how="inner"), edition.national_count)
+    keys = out["parent"].str.split("|", n=1, expand=True)
+    out = out.assign(level=keys[0], parent=keys[1])
+    return {level: out[out["level"] == level].drop(columns="level").reset_index(drop=True) for level in levels}
 
 
 def rows_for(ctx: BuildContext, indicator_id: str, spec: Spec, by_level: dict[str, pd.DataFrame]) -> pd.DataFrame:
