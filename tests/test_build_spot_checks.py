@@ -120,6 +120,9 @@ def test_catalogue_covers_every_value_with_provenance(con):
 
 def test_no_iod_time_series(con):
     """IoD2019 and IoD2025 live on different LSOA generations and are never one series."""
-    geos = dict(con.execute("SELECT DISTINCT geography, 1 FROM indicators WHERE id LIKE 'iod19%'").fetchall())
+    geos = dict(con.execute("SELECT DISTINCT geography, 1 FROM indicators WHERE id LIKE 'iod19%' AND aggregation <> 'iod_summary'").fetchall())
     assert set(geos) == {"lsoa11"}
+    # the LA summaries of each edition come from that edition's own LSOAs, labelled with its own year
+    assert con.execute("SELECT DISTINCT period FROM indicator_values WHERE indicator_id LIKE 'iod19%la%' AND indicator_id IN "
+                       "(SELECT id FROM indicators WHERE aggregation = 'iod_summary')").fetchall() == [("2019",)]
     assert con.execute("SELECT count(*) FROM indicator_values WHERE indicator_id LIKE 'iod25%' AND level = 'lsoa11'").fetchone()[0] == 0

@@ -113,13 +113,15 @@ def test_parse_marked_keeps_marks_as_missing_with_reason():
 
 def test_every_la_indicator_is_catalogued_with_provenance(con):
     expected = set(la_catalogue())
-    rows = con.execute("SELECT id, title, unit, definition, source, licence, theme, polarity FROM indicators WHERE geography = 'lad'").fetchall()
+    # IoD summaries are computed from LSOAs by their own step (tests/test_iod_summaries.py)
+    rows = con.execute("SELECT id, title, unit, definition, source, licence, theme, polarity FROM indicators "
+                       "WHERE geography = 'lad' AND aggregation <> 'iod_summary'").fetchall()
     assert {r[0] for r in rows} == expected and len(expected) >= 40
     for row in rows:
         assert all(row[1:6]), row[0]
         assert row[6] in {"youth justice", "children and families", "education", "health", "violence and crime", "deprivation"}
     codes = con.execute("SELECT DISTINCT v.area_code, v.level FROM indicator_values v JOIN indicators i ON v.indicator_id = i.id "
-                        "WHERE i.geography = 'lad'").fetchall()
+                        "WHERE i.geography = 'lad' AND i.aggregation <> 'iod_summary'").fetchall()
     assert {c for c, level in codes if level == "lad"} == set(WM_LADS)
     assert {(c, level) for c, level in codes if level != "lad"} <= {("west-midlands", "partnership"), ("E12000005", "region"), ("E92000001", "country")}
     # native indicators (rates published per LA) never get a partnership value

@@ -25,6 +25,8 @@ AGGREGATION_WORDS = {
     "lsoa_share": "Shares of LSOAs count the LSOAs in a decile, as the official local authority summaries do.",
     "none": "Ranks and deciles belong to single LSOAs and are not combined to wards or local authorities.",
     "native": "Published for local authorities by the source; used as published.",
+    "iod_summary": ("IoD local authority summaries (average score and rank, share of LSOAs in the most deprived 10%, extent, "
+                    "local concentration) are computed from the LSOAs of every English local authority as the official ones are."),
 }
 
 ATTRIBUTION = (

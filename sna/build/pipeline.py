@@ -25,6 +25,7 @@ from sna.errors import DatabaseError
 from sna.build.la_indicators import build_la_indicators
 from sna.build.areas import build_areas
 from sna.build.lsoa_indicators import build_lsoa_indicators
+from sna.build.iod_summaries import build_iod_summaries
 from sna.build.places import build_places
 from sna.build.routes import build_routes
 from sna.build.postcodes import build_postcodes
@@ -34,6 +35,7 @@ from sna.build.schools import build_schools
 STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
     ("areas and populations", build_areas),
     ("LSOA indicators (IoD 2019, IoD 2025, population)", build_lsoa_indicators),
+    ("IoD local authority summaries", build_iod_summaries),
     ("police.uk crime", build_crime),
     ("schools", build_schools),
     ("postcodes", build_postcodes),

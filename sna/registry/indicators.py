@@ -21,6 +21,7 @@ AGGREGATIONS = {
     "lsoa_share": "share of LSOAs (a count, as in the official LA summaries)",
     "none": "not aggregated (defined for LSOAs only)",
     "native": "published for this geography by the source",
+    "iod_summary": "computed from the area's LSOAs by the official IoD summary method",
 }
 POLARITIES = {"higher_worse": "Higher is worse", "lower_worse": "Lower is worse", "neutral": "Neither higher nor lower is worse"}
 GEOGRAPHIES = {"lsoa11": "LSOA (2011)", "lsoa21": "LSOA (2021)", "lad": "Local authority"}
