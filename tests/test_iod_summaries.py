@@ -210,8 +210,9 @@ def test_la_profile_lists_the_summaries(built_db):
     at.session_state["selected"] = (BIRMINGHAM, "lad")
     at.run()
     assert not at.exception, at.exception
-    table = [d for d in at.dataframe if "Compared with England" in d.value.columns][0].value
-    shown = table[table["Theme"] == "deprivation: local authority summaries"]
+    # The profile lists each theme in its own table (latest period by default).
+    tables = [d.value for d in at.dataframe if "Compared with England" in d.value.columns]
+    shown = next(t for t in tables if "IMD 2019: extent (LA summary)" in set(t["Indicator"]))
     assert {"IMD 2019: extent (LA summary)", "IMD 2025: local concentration (LA summary)",
             "IMD 2019: average score: rank among LAs"} <= set(shown["Indicator"])
     rank = shown[shown["Indicator"] == "IMD 2019: average score: rank among LAs"].iloc[0]

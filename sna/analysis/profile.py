@@ -60,6 +60,8 @@ def benchmark_note(row: dict) -> str:
     """Why a benchmark is missing, in words ('' when region and England are both there)."""
     if not pd.isna(row["england"]) and not pd.isna(row["region"]):
         return ""
+    if str(row.get("unit", "")).startswith("rank among LAs"):
+        return "a rank among local authorities: there is no region or England value"
     if "police" in str(row.get("source_id", "")) or "crime_" in str(row.get("source_id", "")):
         return "police.uk street-level data is held for the study area only: no region or England figure"
     if pd.isna(row["england"]) and pd.isna(row["region"]):
