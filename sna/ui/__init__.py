@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from sna import db
 from sna.config import REPO_ROOT, settings
@@ -70,8 +71,11 @@ def page_setup(title: str) -> None:
     """Every page's first call: browser title, wide layout and the menu at the top of the sidebar."""
     st.set_page_config(page_title=f"{title} | SNA explorer", layout="wide")
     with st.sidebar, st.container(key="menu"):
-        for file, label, _purpose in pages(with_home=True):
-            st.page_link(file, label=label)
+        try:
+            for file, label, _purpose in pages(with_home=True):
+                st.page_link(file, label=label)
+        except StreamlitPageNotFoundError:  # a page run on its own (AppTest of one file): no other page to link to
+            pass
 
 
 def source_caption(publisher: str, title: str, vintage: str, licence: str) -> str:
