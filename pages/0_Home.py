@@ -54,8 +54,7 @@ st.caption(("The region and England are" if area.region_name else "England is") 
            "them; police.uk street-level data is held for the study area only.")
 
 st.subheader("Explore")
-for file, label, purpose in ui.pages():
-    st.page_link(file, label=f"{label}: {purpose}")
+ui.page_links(with_purpose=True)
 
 st.caption(methods.ATTRIBUTION)
 st.caption(f"Database built {meta.get('built_at', 'unknown')}, code version {meta.get('code_version', 'unknown')}.")

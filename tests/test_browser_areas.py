@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import open_page, serve
+from conftest import open_page, serve, wait_for_app
 
 pytestmark = pytest.mark.browser
-PAGE_PATHS = ["", "Area_explorer", "Priority_schools", "Places", "Data_and_methods"]
+# Each page's path and an element that exists only once it has finished drawing.
+PAGE_PATHS = {"": ".st-key-headlines [data-testid='stMetricValue']", "Area_explorer": ".st-key-legend table",
+              "Priority_schools": "[data-testid='stDataFrame']", "Places": "[data-testid='stAlert']",
+              "Data_and_methods": "[data-testid='stDataFrame']"}
 
 
 def menu(page) -> list[str]:
@@ -43,7 +46,8 @@ def test_phone_sees_the_whole_map_without_sideways_scrolling(browser, served_app
 def test_west_yorkshire_pages_in_the_browser(browser, west_yorkshire_db, path, artifacts, request):
     server = request.getfixturevalue("served_west_yorkshire")
     page, log = open_page(browser, server, path)
-    page.wait_for_selector("h1", timeout=60000)
+    page.wait_for_selector(PAGE_PATHS[path], state="visible", timeout=120000)
+    wait_for_app(page)
     body = page.locator("[data-testid='stMain']").inner_text()
     assert "West Midlands" not in body and "Traceback" not in body
     page.screenshot(path=str(artifacts / f"west_yorkshire_{path or 'home'}.png"), full_page=True)

@@ -71,11 +71,17 @@ def page_setup(title: str) -> None:
     """Every page's first call: browser title, wide layout and the menu at the top of the sidebar."""
     st.set_page_config(page_title=f"{title} | SNA explorer", layout="wide")
     with st.sidebar, st.container(key="menu"):
-        try:
-            for file, label, _purpose in pages(with_home=True):
-                st.page_link(file, label=label)
-        except StreamlitPageNotFoundError:  # a page run on its own (AppTest of one file): no other page to link to
-            pass
+        page_links(with_home=True)
+
+
+def page_links(with_home: bool = False, with_purpose: bool = False) -> None:
+    """Links to the pages (with what each is for, on Home). A page run on its own (AppTest of one file)
+    has no other page to link to: then there are no links, rather than an error."""
+    try:
+        for file, label, purpose in pages(with_home=with_home):
+            st.page_link(file, label=f"{label}: {purpose}" if with_purpose else label)
+    except StreamlitPageNotFoundError:
+        pass
 
 
 def source_caption(publisher: str, title: str, vintage: str, licence: str) -> str:
