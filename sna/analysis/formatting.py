@@ -93,7 +93,7 @@ def sentence(text: str) -> str:
 
 def period_label(period: str) -> str:
     """'2018-06' -> 'June 2018'; others unchanged."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})", str(period))
+    match = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", str(period))
     if not match:
         return str(period)
     return pd.Timestamp(int(match[1]), int(match[2]), 1).strftime("%B %Y")
