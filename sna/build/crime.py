@@ -8,6 +8,7 @@ so its points are assigned to 2011 LSOAs by geometry. Anti-social behaviour is k
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,10 @@ from sna.config import REGISTRY_DIR
 from sna.build.context import BuildContext
 from sna.errors import SourceError
 from sna.build.lsoa_indicators import expand_many
+from sna.build.schema_check import lsoa11_codes
+from sna.build.inputs import POLICE_DATASETS, AcceptedInput, owners
 from sna.build.readers import read_csv
+from sna.registry import datasets, sources
 
 ASB = "Anti-social behaviour"
 CSV_COLUMNS = ["Crime ID", "Month", "Longitude", "Latitude", "Location", "LSOA code", "Crime type", "Last outcome category"]
@@ -33,30 +37,44 @@ def api_crime_types(path: Path = REGISTRY_DIR / "crime_types.csv") -> dict[str, 
         return {row["api_slug"]: row["crime_type"] for row in csv.DictReader(handle)}
 
 
+def crime_type_aliases(path: Path = REGISTRY_DIR / "crime_type_aliases.csv") -> dict[str, str]:
+    """Crime type names of other police.uk releases -> the names this version counts."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {row["published_name"]: row["crime_type"] for row in csv.DictReader(handle)}
+
+
 def read_police_file(path: Path) -> pd.DataFrame:
     """Either official format into CRIME_COLUMNS (lsoa11_code missing where the file gives none)."""
     header = list(read_csv(path, None, nrows=0).columns)
-    if "Crime type" in header:
-        raw = read_csv(path, CSV_COLUMNS, dtype=str)
-        frame = pd.DataFrame({"crime_id": raw["Crime ID"], "month": raw["Month"], "crime_type": raw["Crime type"],
+    columns = CSV_COLUMNS if "Crime type" in header else API_COLUMNS if "category" in header else None
+    if columns is None:
+        raise SourceError(f"{path} is neither a police.uk street CSV (needs 'Crime type') nor API output (needs 'category').")
+    return police_frame(read_csv(path, columns, dtype=str), str(path))
+
+
+def police_frame(raw: pd.DataFrame, label: str) -> pd.DataFrame:
+    """A police.uk file's text columns (CSV archive or API output) into CRIME_COLUMNS."""
+    if "Crime type" in raw:
+        frame = pd.DataFrame({"crime_id": raw["Crime ID"], "month": raw["Month"], "crime_type": raw["Crime type"].replace(crime_type_aliases()),
                               "lon": pd.to_numeric(raw["Longitude"], errors="coerce"), "lat": pd.to_numeric(raw["Latitude"], errors="coerce"),
                               "location": raw["Location"], "lsoa11_code": raw["LSOA code"], "outcome": raw["Last outcome category"]})
-    elif "category" in header:
-        raw = read_csv(path, API_COLUMNS, dtype=str)
+    else:
         slugs = api_crime_types()
         unknown = sorted(set(raw["category"]) - set(slugs))
         if unknown:
-            raise SourceError(f"{path} has police.uk categories this version does not know: {unknown}. Add them to sna/registry/crime_types.csv.")
+            raise SourceError(f"{label} has police.uk categories this version does not know: {unknown}. Add them to sna/registry/crime_types.csv.")
         raw = raw.drop_duplicates("crime_api_id")  # the API was queried by ward: a crime on a shared edge can appear twice
         frame = pd.DataFrame({"crime_id": raw["crime_api_id"], "month": raw["month"], "crime_type": raw["category"].map(slugs),
                               "lon": pd.to_numeric(raw["longitude"], errors="coerce"), "lat": pd.to_numeric(raw["latitude"], errors="coerce"),
                               "location": raw["street_name"], "lsoa11_code": None, "outcome": raw["outcome_category"]})
-    else:
-        raise SourceError(f"{path} is neither a police.uk street CSV (needs 'Crime type') nor API output (needs 'category').")
     bad_months = frame["month"].dropna().loc[lambda s: ~s.str.fullmatch(r"\d{4}-\d{2}")]
     if len(bad_months):
-        raise SourceError(f"{path}: month values like '{bad_months.iloc[0]}' are not YYYY-MM.")
+        raise SourceError(f"{label}: month values like '{bad_months.iloc[0]}' are not YYYY-MM.")
     return frame[CRIME_COLUMNS].reset_index(drop=True)
+
+
+def known_crime_types() -> set[str]:
+    return set(api_crime_types().values())
 
 
 def group_of(crime_types: pd.Series, serious_violence: tuple[str, ...]) -> dict[str, pd.Series]:
@@ -80,15 +98,57 @@ def missing_months(months: list[str]) -> list[str]:
     return [str(p) for p in full.difference(held)]
 
 
+@dataclass(frozen=True)
+class PoliceFile:
+    """One police.uk file the crime step reads: a mirrored source or a user's accepted file."""
+
+    label: str
+    force: str
+    months: tuple[str, ...]
+    source_id: str = ""  # a registered source, read through the registry (checksum)
+    accepted: AcceptedInput | None = None  # or a user's file, checked by schema
+
+    def load(self) -> pd.DataFrame:
+        if self.accepted is None:
+            return read_police_file(sources.locate(sources.get(self.source_id)))
+        dataset = datasets.get(self.accepted.dataset)
+        return police_frame(self.accepted.file.read(list(dataset.columns)), self.label)
+
+
+def police_files(ctx: BuildContext) -> list[PoliceFile]:
+    """The study area's mirrored police.uk sources, then users' files, in reading order."""
+    files = []
+    for source_id in ctx.area.crime_sources:
+        src = sources.get(source_id)
+        dataset = next((d for d in datasets.DATASETS.values() if source_id in d.mirror_sources), None)
+        name = Path(src.file).name
+        files.append(PoliceFile(source_id, dataset.force_of(name) if dataset else "", (dataset.vintage_of(name),) if dataset else (), source_id))
+    for item in ctx.inputs:
+        if item.dataset in POLICE_DATASETS:
+            files.append(PoliceFile(item.file.name if item.file.member else item.file.label, item.force, item.months, accepted=item))
+    return files
+
+
 def build_crime(ctx: BuildContext) -> None:
     study11 = ctx.frames["study11"]
     study_codes = set(study11["code"])
     lad_of = study11.set_index("code")["lad_code"]
+    files = police_files(ctx)
+    owner, duplicates = owners([(f.label, f.force, f.months) for f in files])
+    for note in duplicates:
+        ctx.fact("police.uk crime", "duplicate months", note.split(" ")[0], "month supplied by two files: one kept", 1, note)
+        ctx.notes.append(f"police.uk duplicate month: {note}.")
+    known_types = known_crime_types()
+    lsoa11 = lsoa11_codes(ctx.config)
     frames = []
-    for source_id in ctx.area.crime_sources:
-        path = ctx.source_path(source_id)
-        frame = read_police_file(path)
-        given = frame["lsoa11_code"].notna()
+    for item in files:
+        source_id = item.label
+        if item.months and all(owner[(item.force, m)] != source_id for m in item.months):
+            continue  # every month it holds comes from a later file: not read at all
+        frame = item.load()
+        frame = frame[[owner.get((item.force, m), source_id) == source_id for m in frame["month"]]].reset_index(drop=True)
+        given = frame["lsoa11_code"].isin(lsoa11)
+        frame.loc[~given, "lsoa11_code"] = None  # blank, or a 2021 code in newer releases: placed by its point
         has_point = frame["lon"].notna() & frame["lat"].notna()
         assign = ~given & has_point
         frame.loc[assign, "lsoa11_code"] = assign_to_polygons(frame.loc[assign, "lon"], frame.loc[assign, "lat"], ctx.frames["geo11"]).to_numpy()
@@ -101,8 +161,14 @@ def build_crime(ctx: BuildContext) -> None:
             ctx.fact("police.uk crime", source_id, month, "rows without coordinates", int((rows["lon"].isna()).sum()), "left out of counts")
             ctx.fact("police.uk crime", source_id, month, "rows outside the study area", int((~inside.loc[rows.index]).sum()), "left out")
             ctx.fact("police.uk crime", source_id, month, "anti-social behaviour incidents (kept apart from crime)", int(rows["crime_type"].eq(ASB).sum()))
+        for crime_type, n in frame.loc[~frame["crime_type"].isin(known_types), "crime_type"].value_counts().items():
+            ctx.fact("police.uk crime", source_id, "all", f"rows of a crime type this version does not know: '{crime_type}'", n,
+                     "counted in all crime, in no other group; map it in sna/registry/crime_type_aliases.csv")
         kept = frame[inside].assign(source_id=source_id)
-        ctx.record("crime", source_id, len(frame), len(kept))
+        if item.accepted is None:
+            ctx.record("crime", source_id, len(frame), len(kept))
+        else:
+            ctx.record_input("crime", item.accepted, len(kept))
         frames.append(kept)
     crimes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*CRIME_COLUMNS, "lsoa_from_source", "source_id"])
     crimes["lad_code"] = crimes["lsoa11_code"].map(lad_of)
@@ -117,10 +183,16 @@ def build_crime(ctx: BuildContext) -> None:
     ctx.write("crime_counts", counts)
     months = sorted(crimes["month"].dropna().unique())
     gaps = missing_months(months)
-    ctx.fact("police.uk crime", ",".join(ctx.area.crime_sources), "all", "months held", len(months), ", ".join(months))
-    ctx.fact("police.uk crime", ",".join(ctx.area.crime_sources), "all", "months missing between the first and last held", len(gaps),
+    held_from = ",".join(f.label for f in files) if len(files) <= 3 else f"{len(files)} files"
+    ctx.frames["crime_vintage"] = (months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}") if months else ""
+    ctx.fact("police.uk crime", held_from, "all", "months held", len(months), _month_list(months))
+    ctx.fact("police.uk crime", held_from, "all", "months missing between the first and last held", len(gaps),
              (", ".join(gaps[:6]) + (" ..." if len(gaps) > 6 else "")) if gaps else "")
     _crime_indicators(ctx, crimes, months)
+
+
+def _month_list(months: list[str]) -> str:
+    return ", ".join(months) if len(months) <= 12 else f"{months[0]} to {months[-1]}"
 
 
 def _crime_indicators(ctx: BuildContext, crimes: pd.DataFrame, months: list[str]) -> None:
