@@ -124,6 +124,7 @@ SKIPPED_FILES = {
     r"-outcomes\.csv$": "police.uk outcomes file (the street file's 'Last outcome category' is used instead)",
     r"-stop-and-search\.csv$": "police.uk stop and search file (not used)",
     r"^(__MACOSX/|\.)": "archive metadata",
+    r"^fetched\.csv$": "the log of `python -m sna fetch`",
 }
 
 
