@@ -189,3 +189,49 @@ def test_a_refused_file_changes_nothing(archive_inputs, tmp_path):
         build("west-midlands", config, progress=False, inputs=[bad])
     assert db_path.read_bytes() == b"previous database"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "sna.duckdb"]
+
+
+# --- The freshness view on Data and methods (AppTest) ------------------------------------------------
+
+METHODS = str(Path(__file__).resolve().parent.parent / "pages" / "4_Data_and_methods.py")
+
+
+def _methods_page(db_path: Path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("SNA_DB", str(db_path))
+    at = AppTest.from_file(METHODS, default_timeout=120).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _table(at, column: str) -> pd.DataFrame:
+    """The page's table that has this column (AppTest does not expose dataframe keys)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_freshness_view_names_vintages_files_and_newest_release(multi_month_db, monkeypatch):
+    path, _ = multi_month_db
+    at = _methods_page(path, monkeypatch)
+    fresh = _table(at, "Vintage held").set_index("Dataset")
+    street = fresh.loc[datasets.get("policeuk_street").title]
+    assert street["Vintage held"] == "2018-03 to 2018-06"
+    assert street["Files used"] == "4 user-supplied (5,400 rows)"  # 1,500 x 2 from the zip + 1,200 x 2 from the folder
+    assert street["Newest published"] == "not recorded in the registry" and "data.police.uk" in street["Status"]
+    assert fresh.loc[datasets.get("gias_package").title, "Vintage held"] == "2025-05-24"
+    assert fresh.loc[datasets.get("gias_package").title, "Files used"].startswith("1 mirrored")
+    assert fresh.loc[datasets.get("sape").title, "Vintage held"] == "mid-2020"
+    assert datasets.get("policeuk_api").title not in fresh.index  # its only month was superseded: not read
+    log = _table(at, "rows_loaded")
+    assert {"origin", "vintage", "sha256"} <= set(log.columns)
+    assert log["origin"].str.startswith("user-supplied (accepted by schema)").sum() == 4
+
+
+def test_freshness_view_flags_a_newer_release_recorded_in_the_registry(multi_month_db, monkeypatch):
+    path, _ = multi_month_db
+    street = replace(datasets.get("policeuk_street"), latest_published="2026-09", latest_checked_on="2026-11-30")
+    monkeypatch.setitem(datasets.DATASETS, "policeuk_street", street)
+    at = _methods_page(path, monkeypatch)
+    row = _table(at, "Vintage held").set_index("Dataset").loc[street.title]
+    assert (row["Newest published"], row["Checked on"]) == ("2026-09", "2026-11-30")
+    assert row["Status"].startswith("newer release out (2026-09): `python -m sna fetch policeuk_street`")

@@ -34,8 +34,9 @@ class BuildContext:
     def record(self, step: str, source_id: str, rows_read: int, rows_loaded: int) -> None:
         """One build-log row per source a step read."""
         src = sources.get(source_id)
-        dataset = next((d.key for d in datasets.DATASETS.values() if source_id in d.mirror_sources), "")
-        self._log(step, source_id, src.file, src.sha256, rows_read, rows_loaded, "mirror", src.vintage, dataset)
+        dataset = next((d for d in datasets.DATASETS.values() if source_id in d.mirror_sources), None)
+        vintage = dataset.vintage_of(src.file.rsplit("/", 1)[-1]) if dataset and src.vintage == "see file name" else src.vintage
+        self._log(step, source_id, src.file, src.sha256, rows_read, rows_loaded, "mirror", vintage, dataset.key if dataset else "")
 
     def record_input(self, step: str, accepted, rows_loaded: int) -> None:
         """One build-log row for a user's file (an AcceptedInput): its path, sha256, vintage and rows."""

@@ -90,7 +90,7 @@ DATASETS: dict[str, Dataset] = {d.key: d for d in [
                  "EstablishmentStatus (name)": "text", "NumberOfPupils": "number", "PercentageFSM": "number",
                  "Easting": "number", "Northing": "number", "LSOA (code)": "code"},
         rows=(20_000, 150_000), codes={"LSOA (code)": "lsoa"}, max_unknown_code_share=0.01,
-        mirror_sources=("sch_gias_2025",), vintage_from_name=r"edubasealldata(?P<vintage>\d{8})",
+        vintage_from_name=r"edubasealldata(?P<vintage>\d{8})",
         release_cadence="daily",
         fetch_url="https://ea-edubase-api-prod.azurewebsites.net/edubase/downloads/public/edubasealldata{date}.csv"),
     Dataset(
