@@ -191,6 +191,17 @@ def test_a_refused_file_changes_nothing(archive_inputs, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "sna.duckdb"]
 
 
+def test_a_month_file_must_hold_the_month_its_name_gives(archive_inputs, tmp_path, codes):
+    _, folder = archive_inputs
+    source = next(folder.rglob("2018-06-*.csv"))
+    renamed = tmp_path / "2019-01-west-midlands-street.csv"
+    renamed.write_bytes(source.read_bytes())
+    accepted = inputs.accept(inputs.InputFile(renamed), codes)
+    assert (accepted.months, accepted.force, accepted.checked_when_read) == (("2019-01",), "west-midlands", True)
+    with pytest.raises(SourceError, match="is named for 2019-01 but holds the month.s. 2018-06"):
+        inputs.read_checked(accepted, codes)
+
+
 # --- The freshness view on Data and methods (AppTest) ------------------------------------------------
 
 METHODS = str(Path(__file__).resolve().parent.parent / "pages" / "4_Data_and_methods.py")

@@ -38,10 +38,11 @@ class BuildContext:
         vintage = dataset.vintage_of(src.file.rsplit("/", 1)[-1]) if dataset and src.vintage == "see file name" else src.vintage
         self._log(step, source_id, src.file, src.sha256, rows_read, rows_loaded, "mirror", vintage, dataset.key if dataset else "")
 
-    def record_input(self, step: str, accepted, rows_loaded: int) -> None:
+    def record_input(self, step: str, accepted, rows_loaded: int, rows_read: int | None = None) -> None:
         """One build-log row for a user's file (an AcceptedInput): its path, sha256, vintage and rows."""
         origin = f"{accepted.file.origin} (accepted by {accepted.accepted_by})"
-        self._log(step, accepted.file.name, accepted.file.label, accepted.sha256, accepted.rows, rows_loaded,
+        rows = accepted.rows if rows_read is None else rows_read
+        self._log(step, accepted.file.name, accepted.file.label, accepted.sha256, rows, rows_loaded,
                   origin, accepted.vintage, accepted.dataset)
 
     def _log(self, step: str, source_id: str, file: str, sha256: str, rows_read: int, rows_loaded: int,

@@ -21,8 +21,8 @@ from sna.config import REGISTRY_DIR
 from sna.build.context import BuildContext
 from sna.errors import SourceError
 from sna.build.lsoa_indicators import expand_many
-from sna.build.schema_check import lsoa11_codes
-from sna.build.inputs import POLICE_DATASETS, AcceptedInput, owners
+from sna.build.schema_check import known_codes, lsoa11_codes
+from sna.build.inputs import POLICE_DATASETS, AcceptedInput, owners, read_checked
 from sna.build.readers import read_csv
 from sna.registry import datasets, sources
 
@@ -52,7 +52,7 @@ def read_police_file(path: Path) -> pd.DataFrame:
     return police_frame(read_csv(path, columns, dtype=str), str(path))
 
 
-def police_frame(raw: pd.DataFrame, label: str) -> pd.DataFrame:
+def police_frame(raw: pd.DataFrame, label: str, months_checked: bool = False) -> pd.DataFrame:
     """A police.uk file's text columns (CSV archive or API output) into CRIME_COLUMNS."""
     if "Crime type" in raw:
         frame = pd.DataFrame({"crime_id": raw["Crime ID"], "month": raw["Month"], "crime_type": raw["Crime type"].replace(crime_type_aliases()),
@@ -67,7 +67,7 @@ def police_frame(raw: pd.DataFrame, label: str) -> pd.DataFrame:
         frame = pd.DataFrame({"crime_id": raw["crime_api_id"], "month": raw["month"], "crime_type": raw["category"].map(slugs),
                               "lon": pd.to_numeric(raw["longitude"], errors="coerce"), "lat": pd.to_numeric(raw["latitude"], errors="coerce"),
                               "location": raw["street_name"], "lsoa11_code": None, "outcome": raw["outcome_category"]})
-    bad_months = frame["month"].dropna().loc[lambda s: ~s.str.fullmatch(r"\d{4}-\d{2}")]
+    bad_months = [] if months_checked else frame["month"].dropna().loc[lambda s: ~s.str.fullmatch(r"\d{4}-\d{2}")]
     if len(bad_months):
         raise SourceError(f"{label}: month values like '{bad_months.iloc[0]}' are not YYYY-MM.")
     return frame[CRIME_COLUMNS].reset_index(drop=True)
@@ -75,6 +75,18 @@ def police_frame(raw: pd.DataFrame, label: str) -> pd.DataFrame:
 
 def known_crime_types() -> set[str]:
     return set(api_crime_types().values())
+
+
+def assign_points(lon: pd.Series, lat: pd.Series, polygons) -> np.ndarray:
+    """Polygon code of each point, looking up each distinct point once: police.uk snaps crimes to a fixed
+    set of anonymised map points, so months share points and there are far fewer points than crimes."""
+    if not len(lon):
+        return np.array([], dtype=object)
+    points = pd.DataFrame({"lon": np.asarray(lon, dtype=float), "lat": np.asarray(lat, dtype=float)})
+    distinct = points.drop_duplicates()
+    codes = assign_to_polygons(distinct["lon"].to_numpy(), distinct["lat"].to_numpy(), polygons).to_numpy()
+    lookup = pd.Series(codes, index=pd.MultiIndex.from_frame(distinct))
+    return lookup.reindex(pd.MultiIndex.from_frame(points)).to_numpy()
 
 
 def group_of(crime_types: pd.Series, serious_violence: tuple[str, ...]) -> dict[str, pd.Series]:
@@ -108,11 +120,10 @@ class PoliceFile:
     source_id: str = ""  # a registered source, read through the registry (checksum)
     accepted: AcceptedInput | None = None  # or a user's file, checked by schema
 
-    def load(self) -> pd.DataFrame:
+    def load(self, codes: dict[str, pd.Index]) -> pd.DataFrame:
         if self.accepted is None:
             return read_police_file(sources.locate(sources.get(self.source_id)))
-        dataset = datasets.get(self.accepted.dataset)
-        return police_frame(self.accepted.file.read(list(dataset.columns)), self.label)
+        return police_frame(read_checked(self.accepted, codes), self.label, months_checked=True)
 
 
 def police_files(ctx: BuildContext) -> list[PoliceFile]:
@@ -140,18 +151,19 @@ def build_crime(ctx: BuildContext) -> None:
         ctx.notes.append(f"police.uk duplicate month: {note}.")
     known_types = known_crime_types()
     lsoa11 = lsoa11_codes(ctx.config)
+    codes = known_codes(ctx.config)
     frames = []
     for item in files:
         source_id = item.label
         if item.months and all(owner[(item.force, m)] != source_id for m in item.months):
             continue  # every month it holds comes from a later file: not read at all
-        frame = item.load()
+        frame = item.load(codes)
         frame = frame[[owner.get((item.force, m), source_id) == source_id for m in frame["month"]]].reset_index(drop=True)
         given = frame["lsoa11_code"].isin(lsoa11)
         frame.loc[~given, "lsoa11_code"] = None  # blank, or a 2021 code in newer releases: placed by its point
         has_point = frame["lon"].notna() & frame["lat"].notna()
         assign = ~given & has_point
-        frame.loc[assign, "lsoa11_code"] = assign_to_polygons(frame.loc[assign, "lon"], frame.loc[assign, "lat"], ctx.frames["geo11"]).to_numpy()
+        frame.loc[assign, "lsoa11_code"] = assign_points(frame.loc[assign, "lon"], frame.loc[assign, "lat"], ctx.frames["geo11"])
         frame["lsoa_from_source"] = given
         inside = frame["lsoa11_code"].isin(study_codes)
         for month, rows in frame.groupby("month"):
@@ -168,14 +180,14 @@ def build_crime(ctx: BuildContext) -> None:
         if item.accepted is None:
             ctx.record("crime", source_id, len(frame), len(kept))
         else:
-            ctx.record_input("crime", item.accepted, len(kept))
+            ctx.record_input("crime", item.accepted, len(kept), rows_read=len(frame))
         frames.append(kept)
     crimes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*CRIME_COLUMNS, "lsoa_from_source", "source_id"])
     crimes["lad_code"] = crimes["lsoa11_code"].map(lad_of)
     # Points also go into 2021 LSOAs where their boundaries are held, so crime can sit beside IoD2025
     # on the same geography without converting counts between LSOA generations.
     geo21 = ctx.frames.get("geo21")
-    crimes["lsoa21_code"] = (assign_to_polygons(crimes["lon"], crimes["lat"], geo21).to_numpy()
+    crimes["lsoa21_code"] = (assign_points(crimes["lon"], crimes["lat"], geo21)
                              if geo21 is not None and len(crimes) else None)
     crimes["serious_violence"] = crimes["crime_type"].isin(ctx.area.serious_violence)
     ctx.write("crimes", crimes)
@@ -201,16 +213,19 @@ def _crime_indicators(ctx: BuildContext, crimes: pd.DataFrame, months: list[str]
     masks = group_of(crimes["crime_type"], ctx.area.serious_violence)
     items = [ind for ind in registry.catalogue().values() if ind.loader == "policeuk"]
     national = {}
+    n_codes = len(codes)
+    area_code = np.tile(codes.to_numpy(), len(months))
+    period = np.repeat(np.asarray(months, dtype=object), n_codes)
+    pop = np.tile(population, len(months))
     for ind in items:
         chosen = crimes[masks[ind.column]]
-        table = chosen.groupby(["lsoa11_code", "month"]).size()
-        rows = []
-        for month in months:
-            count = codes.map(table.xs(month, level="month") if month in table.index.get_level_values("month") else {}).fillna(0).to_numpy()
-            if ind.aggregation == "ratio":
-                value = np.where(population > 0, count / population * ind.scale, np.nan)
-                rows.append(pd.DataFrame({"area_code": codes, "period": month, "value": value, "numerator": count, "denominator": population}))
-            else:
-                rows.append(pd.DataFrame({"area_code": codes, "period": month, "value": count.astype(float), "numerator": count, "denominator": np.nan}))
-        national[ind.id] = pd.concat(rows, ignore_index=True)[VALUE_COLUMNS] if rows else pd.DataFrame(columns=VALUE_COLUMNS)
+        # one LSOA x month table per indicator, month-major like the rows it becomes
+        table = chosen.groupby(["lsoa11_code", "month"]).size().unstack("month")
+        count = table.reindex(index=codes.to_numpy(), columns=months).fillna(0).to_numpy(dtype=float).T.ravel()
+        if ind.aggregation == "ratio":
+            value = np.where(pop > 0, count / np.where(pop > 0, pop, 1) * ind.scale, np.nan)
+            frame = pd.DataFrame({"area_code": area_code, "period": period, "value": value, "numerator": count, "denominator": pop})
+        else:
+            frame = pd.DataFrame({"area_code": area_code, "period": period, "value": count, "numerator": count, "denominator": np.nan})
+        national[ind.id] = frame[VALUE_COLUMNS]
     ctx.values.append(expand_many(ctx, items, national, benchmarks=False))

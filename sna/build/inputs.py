@@ -72,6 +72,7 @@ class AcceptedInput:
     months: tuple[str, ...] = ()
     force: str = ""
     accepted_by: str = "schema"  # or "checksum" (identical to a mirrored source)
+    checked_when_read: bool = False  # police.uk files named by month: checked by the crime step as it reads them (read once)
 
 
 @dataclass
@@ -151,23 +152,45 @@ def recognise(file: InputFile) -> Dataset:
     return dataset
 
 
-def accept(file: InputFile, known_codes: dict[str, frozenset[str]]) -> AcceptedInput:
-    """Check one file: by checksum when it is a mirrored source, else by its dataset's schema."""
+def accept(file: InputFile, known_codes: dict[str, pd.Index]) -> AcceptedInput:
+    """Check one file: by checksum when it is a mirrored source, else by its dataset's schema.
+
+    A police.uk file whose name gives its force and month (the archive layout) is only recognised and
+    hashed here; `read_checked` checks it in full when the crime step reads it, so each month is read once.
+    A refusal then still changes nothing: the build writes into a temporary database."""
     dataset = recognise(file)
     data = file.data()
     digest = hashlib.sha256(data).hexdigest()
     by_checksum = digest in {s.sha256 for s in sources.all_sources().values()}
-    frame = file.read([c for c in dataset.columns], data)
+    named_month, force = dataset.vintage_of(file.name), dataset.force_of(file.name)
+    if dataset.key in POLICE_DATASETS and named_month and force:
+        return AcceptedInput(file, dataset.key, digest, named_month, 0, (named_month,), force,
+                             "checksum" if by_checksum else "schema", checked_when_read=not by_checksum)
+    frame = file.read(list(dataset.columns), data)
     if not by_checksum:
         check_frame(frame, dataset, file.label, known_codes)
     month_column = next((c for c, kind in dataset.columns.items() if kind == "month"), None)
     months = tuple(sorted(frame[month_column].dropna().unique())) if month_column else ()
     vintage = (months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}") if months else dataset.vintage_of(file.name)
-    return AcceptedInput(file, dataset.key, digest, vintage, len(frame), months, dataset.force_of(file.name),
-                         "checksum" if by_checksum else "schema")
+    return AcceptedInput(file, dataset.key, digest, vintage, len(frame), months, force, "checksum" if by_checksum else "schema")
 
 
-def accept_all(found: Found, known_codes: dict[str, frozenset[str]]) -> list[AcceptedInput]:
+def read_checked(accepted: AcceptedInput, known_codes: dict[str, pd.Index]) -> pd.DataFrame:
+    """An accepted file's schema columns as text, checked in full if that was left to this read
+    (including that the months inside are the months its name gives)."""
+    dataset = datasets.get(accepted.dataset)
+    frame = accepted.file.read(list(dataset.columns))
+    if accepted.checked_when_read:
+        check_frame(frame, dataset, accepted.file.label, known_codes)
+        month_column = next(c for c, kind in dataset.columns.items() if kind == "month")
+        inside = sorted(frame[month_column].dropna().unique())
+        if inside != list(accepted.months):
+            raise SourceError(f"{accepted.file.label} is named for {', '.join(accepted.months)} but holds the month(s) "
+                              f"{', '.join(inside[:6])}. Use the file as police.uk publishes it, or rename it for its month.")
+    return frame
+
+
+def accept_all(found: Found, known_codes: dict[str, pd.Index]) -> list[AcceptedInput]:
     """Every file checked before anything is built: the first failure stops with its message."""
     return [accept(file, known_codes) for file in found.files]
 

@@ -70,7 +70,6 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
     sources plus users' newer files (`inputs` and the watched folders), all checked before anything is built."""
     config = config or settings()
     area = studyarea.load(area_key or config.area)
-    accepted, input_notes = _accept_inputs(config, inputs or [])
     target = config.db_path
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(target)
@@ -78,6 +77,9 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
     temp.unlink(missing_ok=True)
     started = time.perf_counter()
     step_seconds: dict[str, float] = {}
+    accepted, input_notes = _accept_inputs(config, inputs or [])
+    if accepted:
+        step_seconds["checking users' files"] = round(time.perf_counter() - started, 2)
     con = duckdb.connect(str(temp))
     try:
         ctx = BuildContext(area=area, config=config, con=con, code_version=code_version(), progress=progress, inputs=accepted)
@@ -110,8 +112,8 @@ def _accept_inputs(config: Settings, named: list[Path]) -> tuple[list, list[str]
     if not found.files:
         return [], [f"skipped {label}: {why}" for label, why in found.skipped]
     accepted = inputs.accept_all(found, known_codes(config))
-    notes = [f"accepted {a.file.label}: {a.dataset}, {a.rows:,} rows, vintage {a.vintage}, by {a.accepted_by}, sha256 {a.sha256[:12]}..."
-             for a in accepted]
+    notes = [f"accepted {a.file.label}: {a.dataset}, " + ("checked as it is read" if a.checked_when_read else f"{a.rows:,} rows")
+             + f", vintage {a.vintage}, by {a.accepted_by}, sha256 {a.sha256[:12]}..." for a in accepted]
     skipped = Counter(why for _, why in found.skipped)
     return accepted, notes + [f"skipped {n} file(s): {why}" for why, n in skipped.items()]
 

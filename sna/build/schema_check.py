@@ -20,7 +20,7 @@ MONTH = r"\d{4}-(0[1-9]|1[0-2])"
 MIN_NUMBER_SHARE = 0.95  # of the non-empty values in a number column
 
 
-def check_frame(frame: pd.DataFrame, dataset: Dataset, label: str, known_codes: dict[str, frozenset[str]]) -> None:
+def check_frame(frame: pd.DataFrame, dataset: Dataset, label: str, known_codes: dict[str, pd.Index]) -> None:
     """Raise SourceError naming `label` and the first problem; return quietly when the frame fits the schema.
 
     `frame` holds the file's columns as text (dtype str, missing values as NaN)."""
@@ -35,40 +35,50 @@ def check_frame(frame: pd.DataFrame, dataset: Dataset, label: str, known_codes: 
     for column, kind in dataset.columns.items():
         values = frame[column]
         if kind == "month":
-            bad = values[values.isna() | ~values.astype(str).str.fullmatch(MONTH)]
-            if len(bad):
-                raise SourceError(f"{label}: {len(bad):,} row(s) of column '{column}' are not a month (YYYY-MM), "
-                                  f"e.g. '{bad.iloc[0]}'. {fix}")
+            months = pd.Series(values.unique())  # a few distinct values: check those, then count rows
+            wrong = months[months.isna() | ~months.astype(str).str.fullmatch(MONTH)]
+            if len(wrong):
+                rows = int(values.isna().sum() + values.isin(wrong.dropna()).sum())
+                raise SourceError(f"{label}: {rows:,} row(s) of column '{column}' are not a month (YYYY-MM), "
+                                  f"e.g. '{wrong.iloc[0]}'. {fix}")
         elif kind == "number":
-            given = values.dropna().astype(str).str.strip().str.rstrip("%")
-            given = given[given != ""]
+            given = values.dropna()
             numbers = pd.to_numeric(given, errors="coerce")
-            if len(given) and numbers.notna().mean() < MIN_NUMBER_SHARE:
-                example = given[numbers.isna()].iloc[0]
+            unparsed = given[numbers.isna()].astype(str).str.strip().str.rstrip("%")  # '94%' and padded numbers count
+            unparsed = unparsed[unparsed != ""]
+            bad = unparsed[pd.to_numeric(unparsed, errors="coerce").isna()]
+            non_empty = len(given) - (len(given[numbers.isna()]) - len(unparsed))
+            if non_empty and len(bad) / non_empty > 1 - MIN_NUMBER_SHARE:
                 raise SourceError(f"{label}: column '{column}' should hold numbers but "
-                                  f"{numbers.isna().mean():.0%} of its values do not parse, e.g. '{example}'. {fix}")
+                                  f"{len(bad) / non_empty:.0%} of its values do not parse, e.g. '{bad.iloc[0]}'. {fix}")
     for column, code_set in dataset.codes.items():
-        codes = frame[column].dropna().astype(str).str.strip()
-        codes = codes[codes.str.fullmatch(dataset.code_pattern)]
-        unknown = codes[~codes.isin(known_codes[code_set])]
-        if len(codes) and len(unknown) / len(codes) > dataset.max_unknown_code_share:
-            examples = ", ".join(sorted(set(unknown))[:3])
-            raise SourceError(f"{label}: {len(unknown):,} code(s) in column '{column}' are not {CODE_SETS[code_set]} "
+        counts = frame[column].dropna().astype(str).str.strip().value_counts()  # distinct codes with their rows
+        counts = counts[counts.index.str.fullmatch(dataset.code_pattern)]
+        unknown = counts[~counts.index.isin(known_codes[code_set])]
+        if counts.sum() and unknown.sum() / counts.sum() > dataset.max_unknown_code_share:
+            examples = ", ".join(sorted(unknown.index)[:3])
+            raise SourceError(f"{label}: {int(unknown.sum()):,} code(s) in column '{column}' are not {CODE_SETS[code_set]} "
                               f"(e.g. {examples}). The file may be for another geography or corrupt. {fix}")
 
 
 @lru_cache(maxsize=4)
-def _lsoa_codes(path: Path) -> tuple[frozenset[str], frozenset[str]]:
+def _lsoa_codes(path: Path) -> tuple[pd.Index, pd.Index]:
+    """As pandas indexes: isin() against an index does not rebuild an array from a set on every call."""
     table = pd.read_csv(path, usecols=["lsoa11_code", "lsoa21_code"], dtype=str)
-    return frozenset(table["lsoa11_code"]), frozenset(table["lsoa21_code"])
+    return pd.Index(table["lsoa11_code"].unique()), pd.Index(table["lsoa21_code"].unique())
 
 
-def lsoa11_codes(config: Settings | None = None) -> frozenset[str]:
+def lsoa11_codes(config: Settings | None = None) -> pd.Index:
     """Every LSOA 2011 code of England and Wales (ONS LSOA 2011 to 2021 lookup)."""
     return _lsoa_codes(sources.path_of("lk_lsoa11_lsoa21", config))[0]
 
 
-def known_codes(config: Settings | None = None) -> dict[str, frozenset[str]]:
+def known_codes(config: Settings | None = None) -> dict[str, pd.Index]:
     """The code sets the schemas refer to, from the checksum-verified ONS lookups."""
-    lsoa11, lsoa21 = _lsoa_codes(sources.path_of("lk_lsoa11_lsoa21", config))
-    return {"lsoa": lsoa11 | lsoa21}
+    return {"lsoa": _known_lsoa(sources.path_of("lk_lsoa11_lsoa21", config))}
+
+
+@lru_cache(maxsize=4)
+def _known_lsoa(path: Path) -> pd.Index:
+    lsoa11, lsoa21 = _lsoa_codes(path)
+    return lsoa11.union(lsoa21)
