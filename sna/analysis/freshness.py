@@ -61,5 +61,5 @@ def freshness_table(files: pd.DataFrame, registry: dict[str, Dataset] | None = N
                      "Checked on": dataset.latest_checked_on or "",
                      "Status": status(held, dataset), "Releases": dataset.release_cadence,
                      "Download page": dataset.download_page})
-    return pd.DataFrame(rows, columns=["Dataset", "Publisher", "Vintage held", "Files used", "Newest published",
-                                       "Checked on", "Status", "Releases", "Download page"])
+    return pd.DataFrame(rows, columns=["Dataset", "Vintage held", "Newest published", "Status", "Files used",
+                                       "Checked on", "Releases", "Publisher", "Download page"])

@@ -136,7 +136,8 @@ def police_files(ctx: BuildContext) -> list[PoliceFile]:
         files.append(PoliceFile(source_id, dataset.force_of(name) if dataset else "", (dataset.vintage_of(name),) if dataset else (), source_id))
     for item in ctx.inputs:
         if item.dataset in POLICE_DATASETS:
-            files.append(PoliceFile(item.file.name if item.file.member else item.file.label, item.force, item.months, accepted=item))
+            taken = {f.label for f in files}  # the file name, unless two files share it
+            files.append(PoliceFile(item.file.name if item.file.name not in taken else item.file.label, item.force, item.months, accepted=item))
     return files
 
 
