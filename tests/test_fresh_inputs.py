@@ -73,21 +73,37 @@ def test_broken_variants_are_refused_naming_file_and_problem(dataset, codes):
         assert f"/somewhere/{dataset}.csv" in str(caught.value), what
 
 
-def test_official_gias_layout_passes_and_fails_like_the_others(codes, tmp_path):
+def official_gias(folder: Path, date: str = "20251101") -> tuple[Path, pd.DataFrame]:
+    """The mirrored GIAS register written in the official edubasealldata layout (column names, cp1252)."""
     package = _mirrored("gias_package")
-    official = package.rename(columns={"urn": "URN", "la_code": "LA (code)", "establishment_name": "EstablishmentName",
+    official = package.rename(columns={"urn": "URN", "la_code": "LA (code)", "la_name": "LA (name)",
+                                       "establishment_number": "EstablishmentNumber", "establishment_name": "EstablishmentName",
                                        "establishment_type": "TypeOfEstablishment (name)",
                                        "establishment_type_group": "EstablishmentTypeGroup (name)",
                                        "education_phase": "PhaseOfEducation (name)", "number_of_pupils": "NumberOfPupils",
                                        "percentage_fsm": "PercentageFSM", "easting": "Easting", "northing": "Northing",
                                        "lsoa_code": "LSOA (code)"}).assign(**{"EstablishmentStatus (name)": "Open"})
-    path = tmp_path / "edubasealldata20251101.csv"
-    official.drop(columns=["longitude", "latitude"]).to_csv(path, index=False, encoding="cp1252", errors="replace")
+    official = official.drop(columns=["longitude", "latitude"])
+    path = folder / f"edubasealldata{date}.csv"
+    official.to_csv(path, index=False, encoding="cp1252", errors="replace")
+    return path, official
+
+
+def test_official_gias_layout_passes_and_fails_like_the_others(codes, tmp_path):
+    path, official = official_gias(tmp_path)
     accepted = inputs.accept(inputs.InputFile(path), codes)
     assert (accepted.dataset, accepted.vintage, accepted.rows, accepted.accepted_by) == ("gias", "20251101", len(official), "schema")
     official.head(100).to_csv(path, index=False)
     with pytest.raises(SourceError, match=r"edubasealldata20251101.csv holds 100 rows"):
         inputs.accept(inputs.InputFile(path), codes)
+
+
+def test_gias_schemas_cover_every_column_the_reader_needs():
+    from sna.build.schools import GIAS_FORMATS, OPTIONAL_OFFICIAL
+
+    for key, fmt in (("gias", GIAS_FORMATS["official"]), ("gias_package", GIAS_FORMATS["package"])):
+        needed = {c for c in fmt.columns.values() if c not in OPTIONAL_OFFICIAL}
+        assert needed <= set(datasets.get(key).columns), (key, needed - set(datasets.get(key).columns))
 
 
 def test_a_mirrored_file_given_again_is_accepted_by_checksum(codes):
@@ -144,8 +160,10 @@ def multi_month_db(archive_inputs, tmp_path_factory):
     from sna.build import build
 
     zipped, folder = archive_inputs
+    incoming = tmp_path_factory.mktemp("incoming")
+    official_gias(incoming)  # a GIAS download dropped into the watched folder
     config = replace(settings(), db_path=tmp_path_factory.mktemp("fresh") / "sna.duckdb",
-                     incoming_dir=tmp_path_factory.mktemp("incoming"), cache_dir=tmp_path_factory.mktemp("cache"))
+                     incoming_dir=incoming, cache_dir=tmp_path_factory.mktemp("cache"))
     summary = build("west-midlands", config, progress=False, inputs=[zipped, folder])
     return config.db_path, summary
 
@@ -171,6 +189,21 @@ def test_multi_month_folder_and_zip_build_end_to_end(multi_month_db):
     assert len(log) == 4 and log["origin"].str.startswith("user-supplied").all() and log["sha256"].str.len().eq(64).all()
     assert any("2018-06 west-midlands: crime_wmp_2018_06_api left out" in line for line in summary.inputs)
     assert any("2018-05 west-midlands: 2018-05-west-midlands-street.csv left out" in line for line in summary.inputs)
+
+
+def test_a_gias_download_in_the_watched_folder_replaces_the_mirrored_register(multi_month_db):
+    path, summary = multi_month_db
+    con = duckdb.connect(str(path), read_only=True)
+    log = con.execute("SELECT file, origin, vintage, rows_read, rows_loaded FROM build_log WHERE step = 'schools' "
+                      "AND dataset = 'gias'").fetchall()
+    schools = con.execute("SELECT count(*), count(*) FILTER (WHERE is_secondary), count(*) FILTER (WHERE lon IS NULL) FROM schools").fetchone()
+    con.close()
+    ((file, origin, vintage, rows_read, rows_loaded),) = log
+    assert file.endswith("edubasealldata20251101.csv") and origin == "watched folder (accepted by schema)" and vintage == "20251101"
+    assert rows_read == 27153 and rows_loaded == schools[0]
+    # the same register in the official layout gives the same study-area schools as the mirrored package (1,236 built from it)
+    assert schools[0] == 1236 and schools[1] > 100
+    assert any("accepted" in line and "edubasealldata20251101.csv: gias, 27,153 rows" in line for line in summary.inputs)
 
 
 def test_a_refused_file_changes_nothing(archive_inputs, tmp_path):
@@ -230,12 +263,15 @@ def test_freshness_view_names_vintages_files_and_newest_release(multi_month_db, 
     assert street["Files used"] == "4 user-supplied (5,400 rows)"  # 1,500 x 2 from the zip + 1,200 x 2 from the folder
     assert street["Newest published"] == "not recorded in the registry" and "data.police.uk" in street["Status"]
     assert fresh.loc[datasets.get("gias_package").title, "Vintage held"] == "2025-05-24"
-    assert fresh.loc[datasets.get("gias_package").title, "Files used"].startswith("1 mirrored")
+    assert fresh.loc[datasets.get("gias_package").title, "Files used"].startswith("1 mirrored")  # place names still read it
+    assert fresh.loc[datasets.get("gias").title, "Vintage held"] == "20251101"
+    assert fresh.loc[datasets.get("gias").title, "Files used"] == "1 user-supplied (27,153 rows)"
     assert fresh.loc[datasets.get("sape").title, "Vintage held"] == "mid-2020"
     assert datasets.get("policeuk_api").title not in fresh.index  # its only month was superseded: not read
     log = _table(at, "rows_loaded")
     assert {"origin", "vintage", "sha256"} <= set(log.columns)
     assert log["origin"].str.startswith("user-supplied (accepted by schema)").sum() == 4
+    assert log["origin"].eq("watched folder (accepted by schema)").sum() == 1
 
 
 def test_freshness_view_flags_a_newer_release_recorded_in_the_registry(multi_month_db, monkeypatch):
