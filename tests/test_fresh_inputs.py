@@ -93,6 +93,10 @@ def test_official_gias_layout_passes_and_fails_like_the_others(codes, tmp_path):
     path, official = official_gias(tmp_path)
     accepted = inputs.accept(inputs.InputFile(path), codes)
     assert (accepted.dataset, accepted.vintage, accepted.rows, accepted.accepted_by) == ("gias", "20251101", len(official), "schema")
+    with zipfile.ZipFile(tmp_path / "gias.zip", "w") as archive:
+        archive.write(path, path.name)
+    with pytest.raises(SourceError, match="not from inside a zip. Unzip it"):
+        inputs.accept(inputs.InputFile(tmp_path / "gias.zip", path.name), codes)
     official.head(100).to_csv(path, index=False)
     with pytest.raises(SourceError, match=r"edubasealldata20251101.csv holds 100 rows"):
         inputs.accept(inputs.InputFile(path), codes)

@@ -159,6 +159,8 @@ def accept(file: InputFile, known_codes: dict[str, pd.Index]) -> AcceptedInput:
     hashed here; `read_checked` checks it in full when the crime step reads it, so each month is read once.
     A refusal then still changes nothing: the build writes into a temporary database."""
     dataset = recognise(file)
+    if file.member and dataset.key not in POLICE_DATASETS:
+        raise SourceError(f"{file.label}: a {dataset.title} file is read from disk, not from inside a zip. Unzip it and name the CSV.")
     data = file.data()
     digest = hashlib.sha256(data).hexdigest()
     by_checksum = digest in {s.sha256 for s in sources.all_sources().values()}
