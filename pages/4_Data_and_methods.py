@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from sna import db, ui
-from sna.analysis import formatting as fmt, methods, values
+from sna.analysis import formatting as fmt, freshness, methods, values
 
 ui.page_setup("Data and methods")
 con = ui.cursor()
@@ -59,9 +59,20 @@ with ui.friendly_errors():
     quality, build_log, sources = db.data_quality(con), db.build_log(con), db.sources_table(con)
 st.dataframe(quality.rename(columns=str.capitalize), hide_index=True, key="quality")
 
+st.subheader("How fresh the data is")
+st.caption("Per dataset: the vintage this build holds, the files it read (the mirrored official files, or newer ones a "
+           "user supplied), and the newest release the publisher has out where the registry records it. To update: "
+           "`python -m sna fetch policeuk_street` (or `gias`) with internet, or put downloaded files in data/incoming, "
+           "or run `python -m sna build --input FILE`.")
+with ui.friendly_errors():
+    fresh = freshness.freshness_table(db.files_by_dataset(con))
+st.dataframe(fresh, hide_index=True, key="freshness",
+             column_config={"Download page": st.column_config.LinkColumn("Download page")})
+
 st.subheader("Build log")
 st.caption(f"Built {meta.get('built_at', 'unknown')} with code version {meta.get('code_version', 'unknown')}. "
-           "Each row is one source file read by one build step.")
+           "Each row is one source file read by one build step: where it came from (mirror or user-supplied, "
+           "and whether it was accepted by checksum or by its dataset's schema), its vintage and sha256.")
 st.dataframe(build_log, hide_index=True, key="build_log")
 
 st.subheader("Sources")

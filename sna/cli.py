@@ -10,6 +10,7 @@ import importlib
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from sna.config import settings
@@ -21,7 +22,10 @@ def build_command(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     print(f"Building the database for study area {args.area or settings().area!r}...")
-    summary = build(args.area, progress=not args.quiet, on_step=lambda name: print(f"  - {name}", flush=True))
+    named = [Path(p) for p in args.input or []]
+    summary = build(args.area, progress=not args.quiet, on_step=lambda name: print(f"  - {name}", flush=True), inputs=named)
+    for line in summary.inputs:
+        print(f"  {line}")
     print(f"Built {summary.db_path} in {summary.seconds:.1f} s ({time.perf_counter() - started:.1f} s with start-up).")
     for table, rows in summary.tables.items():
         print(f"  {table:<24} {rows:>10,} rows")
@@ -52,7 +56,13 @@ def _area_argument(p: argparse.ArgumentParser) -> None:
 
 COMMANDS: dict[str, Command] = {
     "build": Command("build the database from the official sources", "sna.cli:build_command",
-                     lambda p: (_area_argument(p), p.add_argument("--quiet", action="store_true", help="no progress bars"))),
+                     lambda p: (_area_argument(p), p.add_argument("--quiet", action="store_true", help="no progress bars"),
+                                p.add_argument("--input", action="append", metavar="PATH",
+                                               help="a newer official file, zip or folder of a known dataset (repeatable); "
+                                                    "files in data/incoming (SNA_INCOMING) are read too"))),
+    "fetch": Command("download the newest official release of a dataset into the cache (needs internet)", "sna.build.fetch:command",
+                     lambda p: (p.add_argument("dataset", help="policeuk_street (police.uk archive) or gias (GIAS edubasealldata)"),
+                                p.add_argument("--months", type=int, help="police.uk: keep only the newest N months of the archive"))),
     "doctor": Command("check sources, database and package versions; say what to fix", "sna.cli:doctor_command", _area_argument),
     "import-routes": Command("replace approximate Step Together route lines with real ones from a GeoJSON or GeoPackage file",
                              "sna.build.routes_import:command",

@@ -26,6 +26,7 @@ class Settings:
     cache_dir: Path  # where downloaded sources are kept
     db_path: Path  # the built DuckDB database
     area: str  # default study area (a file name in data/areas without .toml)
+    incoming_dir: Path = DATA_DIR / "incoming"  # watched folder of newer official files (SNA_INCOMING)
 
     @property
     def bench_dir(self) -> Path:
@@ -47,4 +48,5 @@ def settings() -> Settings:
         cache_dir=Path(os.environ.get("SNA_CACHE", DATA_DIR / "cache")).expanduser().resolve(),
         db_path=Path(os.environ.get("SNA_DB", DATA_DIR / "sna.duckdb")).expanduser().resolve(),
         area=os.environ.get("SNA_AREA", "west-midlands"),
+        incoming_dir=Path(os.environ.get("SNA_INCOMING", DATA_DIR / "incoming")).expanduser().resolve(),
     )

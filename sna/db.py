@@ -358,9 +358,22 @@ def data_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def build_log(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row per source file read by one build step."""
-    return query(con, """SELECT step, source_id, file, rows_read, rows_loaded, built_at, code_version
-                         FROM build_log ORDER BY built_at, step""")
+    """One row per source file read by one build step (with its origin, vintage and sha256 when the build recorded them)."""
+    provenance = ", origin, vintage, sha256" if "origin" in _columns(con, "build_log") else ""
+    return query(con, f"""SELECT step, source_id, file, rows_read, rows_loaded{provenance}, built_at, code_version
+                          FROM build_log ORDER BY built_at, step""")
+
+
+def files_by_dataset(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """dataset, file, origin, vintage, rows_read of every file of a known dataset (sna.registry.datasets) the build read."""
+    if "dataset" not in _columns(con, "build_log"):
+        return pd.DataFrame(columns=["dataset", "file", "origin", "vintage", "rows_read"])
+    return query(con, """SELECT dataset, file, origin, vintage, rows_read FROM build_log
+                         WHERE dataset <> '' ORDER BY dataset, vintage, file""")
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
 
 
 def sources_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from sna.registry import sources
+from sna.registry import datasets, sources
 from sna.config import Settings
 from sna.registry.studyarea import StudyArea
 
@@ -26,6 +26,7 @@ class BuildContext:
     log: list[dict] = field(default_factory=list)
     quality: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    inputs: list = field(default_factory=list)  # users' files that passed their checks (sna.build.inputs.AcceptedInput)
 
     def source_path(self, source_id: str) -> Path:
         return sources.locate(sources.get(source_id), self.config)
@@ -33,8 +34,22 @@ class BuildContext:
     def record(self, step: str, source_id: str, rows_read: int, rows_loaded: int) -> None:
         """One build-log row per source a step read."""
         src = sources.get(source_id)
-        self.log.append({"step": step, "source_id": source_id, "file": src.file, "sha256": src.sha256,
-                         "rows_read": int(rows_read), "rows_loaded": int(rows_loaded),
+        dataset = next((d for d in datasets.DATASETS.values() if source_id in d.mirror_sources), None)
+        vintage = dataset.vintage_of(src.file.rsplit("/", 1)[-1]) if dataset and src.vintage == "see file name" else src.vintage
+        self._log(step, source_id, src.file, src.sha256, rows_read, rows_loaded, "mirror", vintage, dataset.key if dataset else "")
+
+    def record_input(self, step: str, accepted, rows_loaded: int, rows_read: int | None = None) -> None:
+        """One build-log row for a user's file (an AcceptedInput): its path, sha256, vintage and rows."""
+        origin = f"{accepted.file.origin} (accepted by {accepted.accepted_by})"
+        rows = accepted.rows if rows_read is None else rows_read
+        self._log(step, accepted.file.name, accepted.file.label, accepted.sha256, rows, rows_loaded,
+                  origin, accepted.vintage, accepted.dataset)
+
+    def _log(self, step: str, source_id: str, file: str, sha256: str, rows_read: int, rows_loaded: int,
+             origin: str, vintage: str, dataset: str) -> None:
+        self.log.append({"step": step, "source_id": source_id, "file": file, "sha256": sha256,
+                         "rows_read": int(rows_read), "rows_loaded": int(rows_loaded), "origin": origin,
+                         "vintage": vintage, "dataset": dataset,
                          "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                          "code_version": self.code_version})
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -19,7 +20,9 @@ import sna
 from sna.registry import indicators as registry
 from sna.registry import sources, studyarea
 from sna.config import REPO_ROOT, Settings, settings
+from sna.build import inputs
 from sna.build.context import BuildContext
+from sna.build.schema_check import known_codes
 from sna.build.crime import build_crime
 from sna.errors import DatabaseError
 from sna.build.la_indicators import build_la_indicators
@@ -52,6 +55,7 @@ class BuildSummary:
     seconds: float
     tables: dict[str, int]
     step_seconds: dict[str, float]
+    inputs: list[str] = field(default_factory=list)  # what was done with users' files, one sentence each
 
 
 def code_version() -> str:
@@ -63,8 +67,9 @@ def code_version() -> str:
 
 
 def build(area_key: str | None = None, config: Settings | None = None, progress: bool = True,
-          on_step: Callable[[str], None] | None = None) -> BuildSummary:
-    """Build the database for a study area into config.db_path (atomically)."""
+          on_step: Callable[[str], None] | None = None, inputs: list[Path] | None = None) -> BuildSummary:
+    """Build the database for a study area into config.db_path (atomically), from the registered
+    sources plus users' newer files (`inputs` and the watched folders), all checked before anything is built."""
     config = config or settings()
     area = studyarea.load(area_key or config.area)
     target = config.db_path
@@ -74,9 +79,12 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
     temp.unlink(missing_ok=True)
     started = time.perf_counter()
     step_seconds: dict[str, float] = {}
+    accepted, input_notes = _accept_inputs(config, inputs or [])
+    if accepted:
+        step_seconds["checking users' files"] = round(time.perf_counter() - started, 2)
     con = duckdb.connect(str(temp))
     try:
-        ctx = BuildContext(area=area, config=config, con=con, code_version=code_version(), progress=progress)
+        ctx = BuildContext(area=area, config=config, con=con, code_version=code_version(), progress=progress, inputs=accepted)
         for name, step in STEPS:
             if on_step:
                 on_step(name)
@@ -92,7 +100,24 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
         temp.unlink(missing_ok=True)
         Path(f"{temp}.wal").unlink(missing_ok=True)
         raise
-    return BuildSummary(target, round(time.perf_counter() - started, 2), tables, step_seconds)
+    return BuildSummary(target, round(time.perf_counter() - started, 2), tables, step_seconds, input_notes + ctx.notes)
+
+
+def _accept_inputs(config: Settings, named: list[Path]) -> tuple[list, list[str]]:
+    """Users' files (named, then the watched folders), each checked against its dataset; the first that
+    fails stops the build before anything is written. Returns the accepted files and one line about each."""
+    found = inputs.find(named)
+    for folder in inputs.watched_folders(config):
+        more = inputs.find([folder], origin=inputs.INCOMING, must_exist=False)
+        found.files += more.files
+        found.skipped += more.skipped
+    if not found.files:
+        return [], [f"skipped {label}: {why}" for label, why in found.skipped]
+    accepted = inputs.accept_all(found, known_codes(config))
+    notes = [f"accepted {a.file.label}: {a.dataset}, " + ("checked as it is read" if a.checked_when_read else f"{a.rows:,} rows")
+             + f", vintage {a.vintage}, by {a.accepted_by}, sha256 {a.sha256[:12]}..." for a in accepted]
+    skipped = Counter(why for _, why in found.skipped)
+    return accepted, notes + [f"skipped {n} file(s): {why}" for why, n in skipped.items()]
 
 
 def _remove_stale_temporaries(target: Path) -> None:
@@ -121,6 +146,7 @@ def _finish(ctx: BuildContext) -> None:
     catalogue["publisher"] = [s.publisher if s else "" for s in first_source]
     catalogue["vintage"] = [s.vintage if s else "" for s in first_source]
     catalogue["licence"] = [s.licence if s else "" for s in first_source]
+    _crime_vintage(ctx, catalogue)
     catalogue["official_page"] = [s.official_page if s else "" for s in first_source]
     ctx.write("indicators", catalogue)
     ctx.write("sources", pd.DataFrame([vars(s) for s in sources.all_sources().values()]))
@@ -131,6 +157,13 @@ def _finish(ctx: BuildContext) -> None:
             "serious_violence": ",".join(ctx.area.serious_violence), "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "code_version": ctx.code_version, "notes": "\n".join(ctx.notes)}
     ctx.write("meta", pd.DataFrame({"key": list(meta), "value": list(meta.values())}))
+
+
+def _crime_vintage(ctx: BuildContext, catalogue: pd.DataFrame) -> None:
+    """police.uk indicators carry the months actually held (mirror and users' files), not the first file's."""
+    held = ctx.frames.get("crime_vintage")
+    if held:
+        catalogue.loc[catalogue["loader"] == "policeuk", "vintage"] = held
 
 
 REQUIRED_TABLES = ("areas", "indicator_values", "indicators", "sources", "build_log", "meta", "crimes", "crime_counts", "data_quality")

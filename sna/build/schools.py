@@ -195,12 +195,16 @@ def join_performance(schools: pd.DataFrame, performance: pd.DataFrame) -> pd.Dat
 
 def build_schools(ctx: BuildContext) -> None:
     """Table `schools`: the study area's open establishments (GIAS 2025) with 2018-19 measures by URN."""
-    gias_path = ctx.source_path("sch_gias_2025")
+    newer = _newest_gias(ctx)
+    gias_path = newer.file.path if newer else ctx.source_path("sch_gias_2025")
     register = require_rows(read_gias(gias_path), gias_path, 10000)
     lads = gpd.GeoDataFrame(ctx.con.execute("SELECT code, geometry FROM areas WHERE level = 'lad'").df())
     lads = gpd.GeoDataFrame({"code": lads["code"]}, geometry=from_wkb(lads["geometry"]), crs="EPSG:4326")
     schools = classify(study_area_schools(register, ctx.frames["study21"], lads))
-    ctx.record("schools", "sch_gias_2025", len(register), len(schools))
+    if newer:
+        ctx.record_input("schools", newer, len(schools))
+    else:
+        ctx.record("schools", "sch_gias_2025", len(register), len(schools))
 
     geo11 = ctx.frames["geo11"]
     lsoa11 = pd.Series(None, index=schools.index, dtype=object)
@@ -220,14 +224,21 @@ def build_schools(ctx: BuildContext) -> None:
     _write_child_income(ctx)
 
     secondary = schools[schools["is_secondary"]]
-    ctx.fact("schools", "sch_gias_2025", "2025-05-24", "open establishments in the study area", len(schools))
-    ctx.fact("schools", "sch_gias_2025", "2025-05-24", "state-funded secondary and all-through schools", len(secondary))
-    ctx.fact("schools", "sch_gias_2025", "2025-05-24", "schools without coordinates", int((~schools["has_coordinates"]).sum()),
+    gias_id, gias_vintage = (newer.file.name, newer.vintage) if newer else ("sch_gias_2025", "2025-05-24")
+    ctx.fact("schools", gias_id, gias_vintage, "open establishments in the study area", len(schools))
+    ctx.fact("schools", gias_id, gias_vintage, "state-funded secondary and all-through schools", len(secondary))
+    ctx.fact("schools", gias_id, gias_vintage, "schools without coordinates", int((~schools["has_coordinates"]).sum()),
              "listed, not mapped, not scored on area measures")
     ctx.fact("schools", "sch_census_1819", "2018-19", "study-area schools whose URN is in the 2018-19 tables",
              int(schools["in_tables_1819"].sum()), "academy conversions since 2019 change the URN: those schools have no 2018-19 row")
     ctx.fact("schools", "sch_abs_1819", "2018-19", "secondary schools with 2018-19 absence (URN kept since)",
              int(secondary["absence_pct_1819"].notna().sum()), f"of {len(secondary)} state-funded secondary/all-through schools")
+
+
+def _newest_gias(ctx: BuildContext):
+    """A user's GIAS establishment file (the newest by vintage), read in place of the mirrored register."""
+    supplied = [a for a in ctx.inputs if a.dataset in ("gias", "gias_package") and a.file.member is None]
+    return max(supplied, key=lambda a: a.vintage.replace("-", "")) if supplied else None
 
 
 def _write_child_income(ctx: BuildContext) -> None:
