@@ -81,6 +81,16 @@ def build_areas(ctx: BuildContext) -> None:
     ctx.write("areas", areas)
     ctx.write("lsoa_lookup", link[link["lsoa11_code"].isin(study11["code"]) | link["lsoa21_code"].isin(study21["code"])]
               .reset_index(drop=True))
+    ctx.write("lsoa_weights", lsoa_weights(ctx.frames["weights"], set(study11["code"]) | set(study21["code"])))
+
+
+def lsoa_weights(weights: dict[str, pd.Series], codes: set[str]) -> pd.DataFrame:
+    """weight name, LSOA code, weight: the registry's weights for the study LSOAs, so that any set of
+    LSOAs (a user's custom area) can be aggregated later with the same rules as wards and LAs."""
+    frames = [pd.DataFrame({"weight": name, "code": series.index.astype(str), "value": series.to_numpy(dtype=float)})
+              for name, series in weights.items()]
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[frame["code"].isin(codes)].reset_index(drop=True)
 
 
 def _lad_geometry(ctx: BuildContext, study11: pd.DataFrame, geo11: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
