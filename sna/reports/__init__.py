@@ -4,12 +4,10 @@ surroundings or custom area (no streamlit: used by the CLI and the explorer's do
 from __future__ import annotations
 
 
-def profile_pack(con, area_text: str, progress=lambda s: None) -> tuple[bytes, bytes, str]:
-    """(PDF bytes, CSV bytes, subject name) for what a user typed (see subject.resolve_subject)."""
-    from sna.reports import figures, pdf, subject
+def pack_for(con, found, progress=lambda s: None) -> tuple[bytes, bytes]:
+    """(PDF bytes, CSV bytes) of a profile pack for a resolved subject (sna.reports.subject)."""
+    from sna.reports import figures, pdf
 
-    progress("finding the area")
-    found = subject.resolve_subject(con, area_text)
     progress(f"computing the figures for {found.name}")
     fig = figures.figures(con, found)
-    return pdf.render(con, fig, progress), figures.figures_csv(fig), found.name
+    return pdf.render(con, fig, progress), figures.figures_csv(fig)

@@ -47,11 +47,13 @@ class Subject:
         return [self.code] if self.level == "lsoa21" else []
 
 
-def _stored(con, code: str) -> Subject | None:
-    found = db.areas_by_code(con, code, STORED_LEVELS)
+def stored_subject(con, code: str, level: str | None = None) -> Subject | None:
+    """An area of the database; without a level, the first held of STORED_LEVELS (an unchanged LSOA code
+    is both a 2021 and a 2011 code: 2021 is taken)."""
+    found = db.areas_by_code(con, code, (level,) if level else STORED_LEVELS)
     if found.empty:
         return None
-    level = min(found["level"], key=STORED_LEVELS.index)  # an unchanged LSOA code is both 2021 and 2011: take 2021
+    level = min(found["level"], key=STORED_LEVELS.index)
     record = db.area_record(con, code, level).iloc[0]
     lad = record["lad_code"] if level != "lad" else code
     return Subject(level, str(record["name"]), code, level, lad)
@@ -115,7 +117,7 @@ def resolve_subject(con, text: str, radius_m: float = SCHOOL_RADIUS_M) -> Subjec
         if found:
             return found
     elif re.fullmatch(r"[A-Za-z]\d{8}", value):
-        found = _stored(con, value.upper())
+        found = stored_subject(con, value.upper())
         if found:
             return found
     elif re.fullmatch(r"[a-z0-9_-]{2,60}", value):
