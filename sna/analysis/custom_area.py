@@ -96,31 +96,36 @@ def aggregate_area(values: pd.DataFrame, weights: pd.DataFrame, catalogue: pd.Da
     """One row per indicator of the catalogue: the area's value (latest period) or why there is none.
 
     values: indicator_id, area_code, period, value, numerator, denominator of the area's LSOAs (both
-    generations); weights: weight, code, value. Returns indicator_id, period, value, numerator,
-    denominator, lsoas (LSOAs with a value), status ('aggregated' or the reason)."""
-    rows = []
-    for ind in catalogue.to_dict("records"):
-        method, generation = ind["aggregation"], ind["geography"]
-        base = {"indicator_id": ind["id"], "period": None, "value": np.nan, "numerator": np.nan, "denominator": np.nan, "lsoas": 0}
-        if generation not in GENERATIONS:
-            rows.append({**base, "status": "not aggregated: " + WHY_NOT["native"]})
-            continue
-        if method not in AGGREGABLE:
-            rows.append({**base, "status": "not aggregated: " + WHY_NOT.get(method, "no rule to aggregate it")})
-            continue
-        codes = set(area.codes.get(generation, ()))
-        own = values[(values["indicator_id"] == ind["id"]) & values["area_code"].isin(codes)]
+    generations); weights: weight, code, value. Indicators that aggregate alike (generation, method,
+    weight, multiplier) go through sna.analysis.aggregate in one pass, as in the build. Returns
+    indicator_id, period, value, numerator, denominator, lsoas (LSOAs with a value), status."""
+    cat = catalogue.assign(scale=[_multiplier(r) for r in catalogue.to_dict("records")],
+                           weight=catalogue["weight"].fillna("").astype(str))
+    status = pd.Series("aggregated", index=cat["id"].to_numpy())
+    status[~cat["geography"].isin(list(GENERATIONS)).to_numpy()] = "not aggregated: " + WHY_NOT["native"]
+    cannot = cat["geography"].isin(list(GENERATIONS)) & ~cat["aggregation"].isin(AGGREGABLE)
+    status[cannot.to_numpy()] = ["not aggregated: " + WHY_NOT.get(m, "no rule to aggregate it") for m in cat.loc[cannot, "aggregation"]]
+    latest = values.groupby("indicator_id")["period"].transform("max")
+    values = values[values["period"] == latest]
+    parts = []
+    for (generation, method, weight, scale), group in cat[status.to_numpy() == "aggregated"].groupby(["geography", "aggregation", "weight", "scale"]):
+        codes = sorted(set(area.codes.get(generation, ())))
+        own = values[values["indicator_id"].isin(group["id"]) & values["area_code"].isin(codes)]
         if own.empty:
-            rows.append({**base, "status": f"no {GENERATIONS[generation]} of the area has a value"})
             continue
-        own = own[own["period"] == own["period"].max()]
-        w = weights[weights["weight"] == ind["weight"]].set_index("code")["value"] if method == "weighted_mean" else None
-        parents = pd.Series("area", index=sorted(codes))
-        agg = aggregate(own[["area_code", "period", "value", "numerator", "denominator"]], parents, method, w, _multiplier(ind))
-        row = agg.iloc[0]
-        rows.append({**base, "period": row["period"], "value": row["value"], "numerator": row["numerator"],
-                     "denominator": row["denominator"], "lsoas": int(own["value"].notna().sum()), "status": "aggregated"})
-    return pd.DataFrame.from_records(rows)
+        w = weights[weights["weight"] == weight].set_index("code")["value"] if method == "weighted_mean" else None
+        agg = aggregate(own[["indicator_id", "area_code", "period", "value", "numerator", "denominator"]],
+                        pd.Series("area", index=codes), method, w, scale)
+        counts = own[own["value"].notna()].groupby("indicator_id").size().rename("lsoas")
+        parts.append(agg.drop(columns="area_code").merge(counts, left_on="indicator_id", right_index=True, how="left"))
+    columns = ["indicator_id", "period", "value", "numerator", "denominator", "lsoas"]
+    done = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    out = pd.DataFrame({"indicator_id": cat["id"].to_numpy()}).merge(done, on="indicator_id", how="left")
+    out["status"] = status.reindex(out["indicator_id"]).to_numpy()
+    missing = (out["status"] == "aggregated") & out["value"].isna() & out["period"].isna()
+    out.loc[missing, "status"] = "no LSOA of the area has a value"
+    out["lsoas"] = out["lsoas"].fillna(0).astype(int)
+    return out
 
 
 def main_las(con, area: CustomArea) -> list[str]:

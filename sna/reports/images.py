@@ -25,9 +25,9 @@ COMPARISON_COLOURS = {"better": "#0072B2", "worse": "#D55E00", "similar": "#E69F
 DPI = 110
 
 
-def _png(fig) -> bytes:
+def _png(fig, tight: bool = True) -> bytes:
     out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=DPI, bbox_inches="tight")
+    fig.savefig(out, format="png", dpi=DPI, bbox_inches="tight" if tight else None)
     plt.close(fig)
     return out.getvalue()
 
@@ -60,8 +60,9 @@ def map_png(con, subject: Subject) -> bytes:
 def theme_chart_png(sp: pd.DataFrame, area_name: str, lad_name: str | None) -> bytes:
     """Dot chart relative to England = 100: the area (coloured by comparison, with its 95% CI), its LA
     (grey diamond) and the region (black bar)."""
-    height = 0.9 + 0.32 * len(sp)
-    fig, ax = plt.subplots(figsize=(7.2, height))
+    height = 0.9 + 0.22 * len(sp)
+    fig, ax = plt.subplots(figsize=(7.6, height))
+    fig.subplots_adjust(left=0.5, right=0.98, top=1 - 0.1 / height, bottom=0.75 / height)  # fixed margins: one draw
     y = range(len(sp))
     ax.axvline(100, color="#1b2631", linewidth=1)
     if lad_name and sp["lad"].notna().any():
@@ -79,7 +80,7 @@ def theme_chart_png(sp: pd.DataFrame, area_name: str, lad_name: str | None) -> b
     ax.set_yticks(list(y), labels, fontsize=7)
     ax.invert_yaxis()
     ax.tick_params(axis="x", labelsize=7)
-    ax.set_xlabel("Relative to England (England = 100)", fontsize=7)
+    ax.set_xlabel("Relative to England (England = 100)", fontsize=7, labelpad=1)
     ax.grid(axis="x", color="#e5e8eb")
-    ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.5 / height - 0.1), ncol=3, frameon=False)
-    return _png(fig)
+    fig.legend(fontsize=6, loc="lower center", ncol=3, frameon=False)
+    return _png(fig, tight=False)
