@@ -132,19 +132,23 @@ def area_from_upload(con, data: bytes, filename: str, name: str | None = None) -
     suffix = Path(filename).suffix.lower()
     label = name or f"Custom area from {Path(filename).name[:60]}"
     if suffix in CODE_SUFFIXES:
-        codes, how = read_codes(data, filename), "codes listed in the file"
+        codes, how, generation = read_codes(data, filename), "codes listed in the file", None
     elif suffix in GEOMETRY_SUFFIXES:
         polygon = read_polygon(data, filename)
-        codes = lsoas_by_area_share(polygon, db.area_shapes(con, "lsoa21"))
+        shapes, year = db.area_shapes(con, "lsoa21"), "2021"
+        if shapes.empty:  # this study area's database holds no 2021 LSOA boundaries: use the 2011 ones
+            shapes, year = db.area_shapes(con, "lsoa11"), "2011"
+        codes = lsoas_by_area_share(polygon, shapes)
         if not codes:
-            raise _fail(filename, "no 2021 LSOA of the study area has half or more of its area inside the polygon; check "
+            raise _fail(filename, f"no {year} LSOA of the study area has half or more of its area inside the polygon; check "
                                   "that it lies in the study area and its coordinate reference system")
-        how = f"2021 LSOAs with at least {MIN_AREA_SHARE:.0%} of their area inside the uploaded polygon (area share)"
+        generation = f"lsoa{year[2:]}"
+        how = f"{year} LSOAs with at least {MIN_AREA_SHARE:.0%} of their area inside the uploaded polygon (area share)"
     else:
         raise _fail(filename, f"the file type {_show(suffix or 'none')} is not supported: upload a CSV of LSOA codes, "
                               "GeoJSON (.geojson) or GeoPackage (.gpkg)")
     try:
-        area = resolve(con, codes, label)
+        area = resolve(con, codes, label, generation)
     except SnaError as exc:
         raise _fail(filename, str(exc).rstrip(".")) from None
     return CustomArea(area.name, area.generation, area.codes, (f"LSOAs chosen: {how}.", *area.notes))

@@ -92,3 +92,38 @@ def test_unknown_area_is_a_clear_error(built_db, area, tmp_path):
     assert done.returncode == 2
     assert "Unknown area" in done.stderr and "Traceback" not in done.stderr and "<script>" not in done.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.slow
+def test_west_yorkshire_without_2021_boundaries(sources_dir, tmp_path):
+    """West Yorkshire's database holds no 2021 LSOA boundaries: maps and polygons fall back to 2011."""
+    import json
+    from dataclasses import replace
+
+    import shapely
+
+    from geo import from_wkb
+    from sna import areafiles
+    from sna.build import build
+    from sna.config import settings
+    from sna.reports import pdf
+
+    config = replace(settings(), sources_dir=sources_dir, db_path=tmp_path / "wy.duckdb")
+    build("west-yorkshire", config=config, progress=False)
+    con = db.connect(config.db_path)
+    try:
+        codes = db.lsoa_codes_of(con, "lad", "E08000035", "lsoa21")[:50]
+        fig = figures.figures(con, subject.custom_subject(con, codes, "Fifty Leeds LSOAs"))
+        text = " ".join(p.extract_text() for p in PdfReader(__import__("io").BytesIO(pdf.render(con, fig))).pages)
+        assert "Fifty Leeds LSOAs" in text and "Leeds" in text
+        shapes = db.area_shapes(con, "lsoa11", db.lsoa_codes_of(con, "lad", "E08000035", "lsoa11")[:4])
+        outline = shapely.union_all(from_wkb(shapes["geometry"])).buffer(-0.0003)
+        doc = {"type": "Feature", "properties": {}, "geometry": json.loads(shapely.to_geojson(outline))}
+        area = areafiles.area_from_upload(con, json.dumps(doc).encode(), "leeds.geojson")
+        assert area.generation == "lsoa11" and list(area.codes["lsoa11"]) == sorted(shapes["code"])
+        assert "2011 LSOAs" in area.notes[0]
+        school = db.schools(con, located_only=True).query("is_secondary").iloc[0]
+        found = subject.resolve_subject(con, str(int(school["urn"])))
+        assert found.area.codes["lsoa11"]
+    finally:
+        con.close()

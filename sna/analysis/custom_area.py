@@ -58,8 +58,9 @@ def wholly_inside(codes: set[str], lookup: pd.DataFrame, source: str, target: st
     return sorted(share.index[share]), int((~share).sum())
 
 
-def resolve(con, codes: list[str], name: str = "Custom area") -> CustomArea:
-    """Check a list of LSOA codes against the study area and build the area (a ChoiceError saying what to fix)."""
+def resolve(con, codes: list[str], name: str = "Custom area", generation: str | None = None) -> CustomArea:
+    """Check a list of LSOA codes against the study area and build the area (a ChoiceError saying what to
+    fix). generation: force one (a polygon chose LSOAs of that generation); else 2021 unless a code is 2011-only."""
     cleaned = list(dict.fromkeys(c.strip().upper() for c in codes if c and c.strip()))
     if not cleaned:
         raise ChoiceError("No LSOA codes given: choose at least one LSOA (codes look like E01008881).")
@@ -67,7 +68,8 @@ def resolve(con, codes: list[str], name: str = "Custom area") -> CustomArea:
         raise ChoiceError(f"{len(cleaned):,} LSOA codes given; a custom area can hold at most {MAX_LSOAS:,}.")
     index = db.lsoa_index(con)
     held = {g: set(index.loc[index["level"] == g, "code"]) for g in GENERATIONS}
-    generation = DEFAULT_GENERATION if all(c in held[DEFAULT_GENERATION] for c in cleaned) else "lsoa11"
+    if generation not in GENERATIONS:
+        generation = DEFAULT_GENERATION if all(c in held[DEFAULT_GENERATION] for c in cleaned) else "lsoa11"
     outside = [c for c in cleaned if c not in held[generation]]
     if outside:
         known = [c for c in outside if c.startswith("E01") and len(c) == 9]
@@ -167,13 +169,3 @@ def custom_profile(con, cat: pd.DataFrame, area: CustomArea, region_code: str | 
     prof = pd.DataFrame.from_records(records).sort_values(["theme", "title"]).reset_index(drop=True)
     skipped = frame.loc[frame["status"] != "aggregated", ["theme", "title", "status"]].sort_values(["theme", "title"])
     return prof, skipped.reset_index(drop=True)
-
-
-def la_comparisons(con, area: CustomArea, prof: pd.DataFrame) -> pd.DataFrame:
-    """The area's values beside EVERY local authority it touches (indicator_id, la_code, la_value, vs_la)."""
-    las = main_las(con, area)
-    bench = db.benchmark_values(con, las, None)
-    bench = bench[bench["level"] == "lad"][["indicator_id", "period", "area_code", "value"]]
-    out = prof[["indicator_id", "period", "lower", "upper", "polarity"]].merge(bench, on=["indicator_id", "period"])
-    out["vs_la"] = [compare(lo, hi, v, p) for lo, hi, v, p in zip(out["lower"], out["upper"], out["value"], out["polarity"])]
-    return out.rename(columns={"area_code": "la_code", "value": "la_value"})[["indicator_id", "la_code", "la_value", "vs_la"]]

@@ -4,7 +4,7 @@ explorer's downloads): one table, so the PDF and the CSV can never disagree."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 import pandas as pd
@@ -53,9 +53,13 @@ def figures(con, subject: Subject) -> Figures:
     prof = latest_held(prof)
     lads = db.lad_names(con)
     lad_name = lads.get(subject.lad_code) if subject.kind != "lad" else None
-    if subject.area is not None and lad_name is None:
+    if subject.area is not None:
         las = main_las(con, subject.area)
-        lad_name = lads.get(las[0]) if las else None
+        lad_name = lad_name or (lads.get(las[0]) if las else None)
+        if len(las) > 1:
+            others = ", ".join(lads.get(c, c) for c in las[1:])
+            subject = replace(subject, notes=(*subject.notes, f"The area spans {len(las)} local authorities; it is compared "
+                                                              f"with {lad_name}, which holds most of its LSOAs (also: {others})."))
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return Figures(subject, prof, skipped, lad_name, version, generated)
 

@@ -39,18 +39,26 @@ def _frame(shapes: pd.DataFrame) -> gpd.GeoDataFrame:
 def map_png(con, subject: Subject) -> bytes:
     """The subject (orange) over the LSOAs of its local authorities (grey), LA boundaries in black."""
     generation = "lsoa11" if subject.kind == "lsoa11" else "lsoa21"
-    highlight = [subject.code] if subject.kind == "lsoa11" else subject.lsoa21_codes(con)
-    lsoas = _frame(db.area_shapes(con, generation))
+    shapes = db.area_shapes(con, generation)
+    if shapes.empty:  # a study area whose database holds no 2021 LSOA boundaries draws the 2011 ones
+        generation, shapes = "lsoa11", db.area_shapes(con, "lsoa11")
+    highlight = subject.codes_of(con, generation)
+    lsoas = _frame(shapes)
     mine = lsoas[lsoas["code"].isin(highlight)]
     las = set(mine["lad_code"]) | ({subject.lad_code} if subject.lad_code else set())
     lads = _frame(db.area_shapes(con, "lad"))
-    context = lsoas[lsoas["lad_code"].isin(las)] if subject.kind != "lad" else lsoas
+    context = lsoas[lsoas["lad_code"].isin(las)]
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    lads.plot(ax=ax, color="#f7f9fa", edgecolor="#90a4ae", linewidth=0.5)  # neighbours, for orientation
     context.plot(ax=ax, color="#eceff1", edgecolor="#b0bec5", linewidth=0.2)
     mine.plot(ax=ax, color="#E69F00", edgecolor="#8a5a00", linewidth=0.3)
-    lads[lads["code"].isin(las) | (subject.kind == "lad")].boundary.plot(ax=ax, color="#1b2631", linewidth=0.8)
+    lads[lads["code"].isin(las)].boundary.plot(ax=ax, color="#1b2631", linewidth=0.8)
     if not mine.empty:
         gpd.GeoSeries([shapely.union_all(mine.geometry.values)], crs=mine.crs).boundary.plot(ax=ax, color="#1b2631", linewidth=1.2)
+    minx, miny, maxx, maxy = (context if not context.empty else mine).total_bounds
+    pad = 0.08 * max(maxx - minx, maxy - miny)
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
     ax.set_axis_off()
     ax.set_aspect("equal")
     ax.set_title(f"{subject.name} (orange) and the 20{generation[-2:]} LSOAs of its local authority (grey)", fontsize=8)

@@ -13,7 +13,7 @@ import shapely
 from geo.points import geom_to_bng, to_bng
 from geo import from_wkb
 from sna import areafiles, db
-from sna.analysis.custom_area import CustomArea, GENERATIONS, resolve
+from sna.analysis.custom_area import GENERATIONS, OTHER, CustomArea, resolve, wholly_inside
 from sna.errors import ChoiceError
 
 SCHOOL_RADIUS_M = 1000.0  # the Priority schools page's default radius
@@ -38,13 +38,13 @@ class Subject:
     def label(self) -> str:
         return KIND_LABELS[self.kind]
 
-    def lsoa21_codes(self, con) -> list[str]:
-        """The 2021 LSOAs drawn on the map as this subject."""
+    def codes_of(self, con, generation: str) -> list[str]:
+        """The subject's LSOAs of one generation (drawn on the map)."""
         if self.area is not None:
-            return list(self.area.codes.get("lsoa21", ()))
+            return list(self.area.codes.get(generation, ()))
         if self.level in ("ward", "lad"):
-            return db.lsoa_codes_of(con, self.level, self.code, "lsoa21")
-        return [self.code] if self.level == "lsoa21" else []
+            return db.lsoa_codes_of(con, self.level, self.code, generation)
+        return [self.code] if self.level == generation else []
 
 
 def stored_subject(con, code: str, level: str | None = None) -> Subject | None:
@@ -70,14 +70,21 @@ def _place(con, place_id: str) -> Subject | None:
 
 
 def school_lsoas(con, lon: float, lat: float, radius_m: float) -> dict[str, tuple[str, ...]]:
-    """The LSOAs of each generation intersecting the circle of radius_m around a point (as the priority score)."""
+    """The LSOAs of each generation intersecting the circle of radius_m around a point (as the priority
+    score). A generation without boundaries in this study area's database takes the LSOAs wholly inside
+    the other generation's set (ONS lookup)."""
     x, y = to_bng(np.array([lon]), np.array([lat]))
-    out = {}
+    out: dict[str, tuple[str, ...]] = {}
     for generation in GENERATIONS:
         shapes = db.area_shapes(con, generation)
+        if shapes.empty:
+            continue
         polygons = geom_to_bng(from_wkb(shapes["geometry"]))
         hits = shapely.STRtree(polygons).query(shapely.points(x[0], y[0]), predicate="dwithin", distance=float(radius_m))
         out[generation] = tuple(sorted(shapes["code"].to_numpy()[hits]))
+    for generation in GENERATIONS:
+        if generation not in out and OTHER[generation] in out:
+            out[generation] = tuple(wholly_inside(set(out[OTHER[generation]]), db.lsoa_lookup(con), OTHER[generation], generation)[0])
     return out
 
 
@@ -88,7 +95,7 @@ def _school(con, urn: int, radius_m: float) -> Subject | None:
     if not record.get("has_coordinates"):
         raise ChoiceError(f"School {urn} ({record['name']}) has no location in the schools register, so its surroundings cannot be profiled.")
     codes = school_lsoas(con, float(record["lon"]), float(record["lat"]), radius_m)
-    if not codes["lsoa21"]:
+    if not any(codes.values()):
         raise ChoiceError(f"No LSOA of the study area lies within {radius_m:,.0f} m of school {urn}.")
     notes = (f"The LSOAs (2021 and 2011) intersecting a circle of {radius_m / 1000:g} km around the school, as on the "
              "Priority schools page.",
