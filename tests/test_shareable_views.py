@@ -117,3 +117,30 @@ def test_geopackage_opens_with_pyogrio_and_holds_the_rows(con, tmp_path):
     assert merged["rank"].dtype.kind == "i"
     about = pyogrio.read_dataframe(path, layer="about", read_geometry=False).set_index("key")["value"]
     assert about["licence"] == ind["licence"] and "code" in about["data version"]
+
+
+PRIORITY = str(ROOT / "pages" / "2_Priority_schools.py")
+
+
+def test_a_priority_link_restores_weights_radius_and_school(con):
+    urn = int(db.schools(con, located_only=True).query("is_secondary")["urn"].iloc[0])
+    at = AppTest.from_file(PRIORITY, default_timeout=300)
+    at.query_params.update({"r": "1.5", "w_violence": "50", "w_fsm": "0", "school": str(urn), "la": "E08000025",
+                            "v": state.data_version(con)})
+    at.run()
+    assert not at.exception and not at.info or all("Choose a school" in i.value for i in at.info)
+    assert at.slider(key="radius").value == 1.5 and at.slider(key="w_violence").value == 50 and at.slider(key="w_fsm").value == 0
+    assert at.session_state["school"] == urn and at.session_state["las"] == ["E08000025"]
+    assert at.query_params["r"] == "1.5" and at.query_params["school"] == str(urn)
+    assert "Download profile pack (PDF)" in [b.label for b in at.get("download_button")]
+    at.slider(key="radius").set_value(2.0).run()
+    assert at.query_params["r"] == "2"
+
+
+def test_a_hostile_priority_link_falls_back():
+    at = AppTest.from_file(PRIORITY, default_timeout=300)
+    at.query_params.update({"r": "9", "w_police": "7", "school": "<b>x</b>", "la": "nowhere"})
+    at.run()
+    assert not at.exception
+    assert any("does not recognise" in i.value and "<b>" not in i.value for i in at.info)
+    assert at.slider(key="radius").value == 1.0

@@ -99,15 +99,16 @@ def parse_explorer(params: dict, cat, lads: dict[str, str], levels: list[str], s
     return out
 
 
-def restore_once(restored: Restored) -> list[str]:
+def restore_once(restored: Restored, page: str = "explorer") -> list[str]:
     """Apply a link's values to session state on the session's first run only (later runs belong to the
     user's own choices). Returns the notices to show (kept for the session's first few runs)."""
-    if st.session_state.get(RESTORED_FLAG):
-        return st.session_state.get("_url_notices", [])
-    st.session_state[RESTORED_FLAG] = True
+    flag, notices = f"{RESTORED_FLAG}_{page}", f"_url_notices_{page}"  # once per page and session
+    if st.session_state.get(flag):
+        return st.session_state.get(notices, [])
+    st.session_state[flag] = True
     for key, value in restored.values.items():
         st.session_state[key] = value
-    st.session_state["_url_notices"] = restored.notices
+    st.session_state[notices] = restored.notices
     return restored.notices
 
 
@@ -168,3 +169,60 @@ def share_explorer(con, lads: dict[str, str], custom: list[str]) -> None:
     write(params)
     with st.sidebar:
         copy_link(params, len(custom) > MAX_LINK_LSOAS)
+
+
+# --- Priority schools: radius, weights, local authorities and the selected school ------------------
+
+RADII = [x / 4 for x in range(2, 13)]  # the page's slider: 0.5 to 3.0 km in steps of 0.25
+
+
+def parse_priority(params: dict, components: list[str], urns: set[int], lads: dict[str, str], version: str) -> Restored:
+    """Check a priority-schools link: r (km), w_<component> (0-50 in 5s), la, school (URN), v. Pure."""
+    out = Restored()
+    bad: list[str] = []
+    radius = _one(params, "r")
+    if radius is not None:
+        (out.values.__setitem__("radius", float(radius)) if re.fullmatch(r"\d(\.\d{1,2})?", radius) and float(radius) in RADII
+         else bad.append("radius"))
+    for key in components:
+        weight = _one(params, f"w_{key}")
+        if weight is not None:
+            (out.values.__setitem__(f"w_{key}", int(weight)) if re.fullmatch(r"\d{1,2}", weight) and int(weight) % 5 == 0
+             and int(weight) <= 50 else bad.append("weights"))
+    la = _one(params, "la")
+    if la is not None:
+        good = [c for c in la.split(",") if c in lads]
+        if good:
+            out.values["las"] = good
+        if len(good) < len([c for c in la.split(",") if c]):
+            bad.append("local authorities")
+    school = _one(params, "school")
+    if school is not None:
+        (out.values.__setitem__("school", int(school)) if re.fullmatch(r"\d{5,7}", school) and int(school) in urns
+         else bad.append("school"))
+    if bad:
+        out.notices.append("This link had values the page does not recognise (" + ", ".join(dict.fromkeys(bad))
+                           + "); the defaults are shown for those instead.")
+    linked = _one(params, "v")
+    if linked is not None and linked != version:
+        out.notices.append("This link was made with a different build of the database; the figures shown now may differ "
+                           "from those seen when the link was made.")
+    return out
+
+
+def restore_priority(con, components: list[str], urns: set[int], lads: dict[str, str]) -> list[str]:
+    return restore_once(parse_priority(st.query_params.to_dict(), components, urns, lads, data_version(con)), "priority")
+
+
+def share_priority(con, components: list[str]) -> None:
+    """Write the priority page's view into the URL and offer the link in the sidebar."""
+    ss = st.session_state
+    params = {"r": f"{float(ss.get('radius', 1.0)):g}", **{f"w_{k}": str(int(ss.get(f"w_{k}", 0))) for k in components}}
+    if ss.get("las"):
+        params["la"] = ",".join(ss["las"])
+    if ss.get("school"):
+        params["school"] = str(int(ss["school"]))
+    params["v"] = data_version(con)
+    write(params)
+    with st.sidebar:
+        copy_link(params)
