@@ -72,23 +72,36 @@ def view_buttons(con, frame: pd.DataFrame, table: pd.DataFrame, ind: dict, level
                            help="The same values with the area boundaries (EPSG:4326), for QGIS or ArcGIS.")
 
 
-def lsoa21_names() -> dict[str, str]:
-    """2021 LSOA code -> name (from the shared, cached areas table)."""
+MAX_PICK_OPTIONS = 5000  # a list longer than this is slow to send to the browser: narrow by LA first
+
+
+def lsoa21_names(lad_codes: list[str] | None = None) -> dict[str, str]:
+    """2021 LSOA code -> name (from the shared, cached areas table), optionally of some LAs only."""
     lsoas = ui.areas("lsoa21")
+    if lad_codes is not None:
+        lsoas = lsoas[lsoas["lad_code"].isin(lad_codes)]
     return dict(zip(lsoas["code"], lsoas["name"]))
 
 
-def custom_area_block(con, lsoa_names: dict[str, str], initial: list[str]) -> CustomArea | None:
-    """Define a custom area from picked 2021 LSOAs or an uploaded file; show its profile and pack buttons.
-    Returns the area (its codes go into the shareable link) or None."""
+def custom_area_block(con, lad_codes: list[str], initial: list[str]) -> CustomArea | None:
+    """Define a custom area from picked 2021 LSOAs (of the LAs chosen in the sidebar) or an uploaded file;
+    show its profile and pack buttons. Returns the area (its codes go into the shareable link) or None."""
     with st.expander("Your own area: a set of neighbourhoods (LSOAs)", expanded=bool(initial)):
         st.caption("Pick 2021 LSOAs, or upload a CSV of LSOA codes (2021, or all 2011) or a GeoJSON/GeoPackage polygon "
                    "(LSOAs with half or more of their area inside). Files are read in memory and never stored.")
-        valid = [c for c in initial if c in lsoa_names]
+        every = lsoa21_names()
+        valid = [c for c in initial if c in every]
+        kept = [c for c in st.session_state.get("custom_codes", valid) if c in every]  # picks outside the LAs now chosen stay
+        names = {**lsoa21_names(lad_codes), **{c: every[c] for c in [*valid, *kept]}}
         if "custom_codes" not in st.session_state:
             st.session_state["custom_codes"] = valid
-        picked = st.multiselect("LSOAs (2021)", list(lsoa_names), format_func=lambda c: f"{lsoa_names[c]} ({c})",
-                                key="custom_codes", max_selections=MAX_LSOAS, placeholder="Type a name or code")
+        if len(names) > MAX_PICK_OPTIONS:
+            st.caption(f"{len(names):,} LSOAs are in the local authorities chosen: choose fewer in the sidebar to pick from "
+                       "a list, or upload a file.")
+            picked = valid
+        else:
+            picked = st.multiselect("LSOAs (2021)", list(names), format_func=lambda c: f"{names[c]} ({c})",
+                                    key="custom_codes", max_selections=MAX_LSOAS, placeholder="Type a name or code")
         upload = st.file_uploader("Or upload a file", type=["csv", "txt", "geojson", "json", "gpkg"], key="custom_upload")
         try:
             if upload is not None:
