@@ -11,6 +11,7 @@ from sna.analysis import formatting as fmt, methods, profile as pf, search as sr
 from sna.analysis.classify import scheme_labels
 from sna.errors import ChoiceError
 from sna.ui import charts, maps
+from sna.ui import evidence, state
 
 ui.page_setup("Area explorer")
 con = ui.cursor()
@@ -45,6 +46,8 @@ if place_id := st.session_state.pop("open_place", None):
 
 cat = ui.catalogue()
 lads = db.lad_names(con)
+for notice in state.restore_explorer(con, cat, lads, set(evidence.lsoa21_names())):  # issue 12: a shared link's view
+    st.info(notice)
 
 st.title("Area explorer")
 
@@ -157,6 +160,7 @@ if selected:
             with st.expander(f"{fmt.sentence(theme)} ({fmt.plural(len(rows), 'indicator' if not history else 'row')})", expanded=i == 0):
                 st.dataframe(rows.drop(columns="Theme"), hide_index=True, key=f"profile_table_{i}", column_config=link)
         st.caption(methods.CI_TEXT)
+        evidence.stored_pack_buttons(selected[0], selected[1])  # issue 12: profile pack (PDF, CSV)
         st.button("Close profile", key="close_profile", on_click=select_area, args=(None, None))
 
 st.divider()
@@ -166,7 +170,11 @@ with st.container(key="ranked"):
     value_col = table.columns[4]
     st.dataframe(table, hide_index=True, key="ranked_table", height=360,
                  column_config={value_col: st.column_config.NumberColumn(value_col, format=fmt.number_format(ind["unit"]))})
-    st.download_button("Download as CSV", table.to_csv(index=False).encode("utf-8"), key="download",
-                       file_name=f"{indicator_id}_{level}.csv", mime="text/csv")
+    evidence.view_buttons(con, frame, table, ind, level)  # issue 12: CSV with provenance, GeoPackage
     st.caption(f"Rank 1 is the {ex.RANK_ONE[ind['polarity']]} among the areas shown. Click a column heading to sort; "
                "the table lists the same values as the map.")
+
+# --- issue 12: a custom area (picked LSOAs or an uploaded file), its profile and pack -----------------
+st.divider()
+custom_area = evidence.custom_area_block(con, lad_codes, st.session_state.get("custom_codes", []))
+state.share_explorer(con, lads, list(custom_area.codes["lsoa21"]) if custom_area else [])

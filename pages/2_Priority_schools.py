@@ -9,7 +9,8 @@ import streamlit as st
 
 from sna import db, ui
 from sna.analysis import priority as pr, school_areas as sa
-from sna.ui import maps, overlays
+from sna.reports.subject import resolve_subject
+from sna.ui import evidence, maps, overlays, state
 
 ui.page_setup("Priority schools")
 con = ui.cursor()
@@ -58,6 +59,9 @@ with ui.friendly_errors():
 schools = data.schools
 lads = ui.areas("lad")
 lad_names = dict(zip(lads["code"], lads["name"]))
+for notice in state.restore_priority(con, list(pr.COMPONENTS), set(schools.loc[schools["is_secondary"], "urn"].astype(int)),
+                                     lad_names):  # issue 12: a shared link's view
+    st.info(notice)
 
 st.title("Priority schools")
 st.caption("State-funded secondary and all-through schools, ranked by a score you can adjust: violence and "
@@ -174,6 +178,8 @@ else:
         me = selected.iloc[0]
         st.markdown(pr.explain(me, weights, radius_m, len(ranked)))
         st.dataframe(pr.school_components(me, weights), hide_index=True, key="detail")
+        evidence.pack_buttons(lambda c, urn=int(selected_urn), r=radius_m: resolve_subject(c, str(urn), r),
+                              f"school_{int(selected_urn)}", "school_pack")  # issue 12: the school's surroundings as a pack
         st.markdown("**Feeder primaries** (open state-funded primary schools near the selected school; actual "
                     "admissions come from further afield and not all pupils move to their nearest secondary).")
         c1, c2 = st.columns(2)
@@ -202,3 +208,4 @@ else:
 st.download_button("Download the priority list (CSV)", pr.export_csv(ranked, not_scored, weights, radius_m, data.months, top_n, ui.study_area().short_name),
                    file_name="priority_schools.csv", mime="text/csv", key="download",
                    help="All ranked schools with their components, the weights, radius, sources and vintages used.")
+state.share_priority(con, list(pr.COMPONENTS))  # issue 12: the view in the URL, copy-link control

@@ -68,6 +68,12 @@ COMMANDS: dict[str, Command] = {
                              "sna.build.routes_import:command",
                              lambda p: p.add_argument("file", help="GeoJSON (.geojson, with a crs member) or GeoPackage (.gpkg) of "
                                                                    "LineStrings with properties route_id and name")),
+    "profile": Command("write a profile pack (PDF, and CSV with --csv) for an area code, impact area, school URN or file of LSOA codes",
+                       "sna.reports.command:command",
+                       lambda p: (p.add_argument("area", help="an LSOA, ward or LA code, an impact-area id, a school URN, or a "
+                                                              "CSV of LSOA codes / GeoJSON or GeoPackage polygon file"),
+                                  p.add_argument("--out", required=True, help="the PDF file to write"),
+                                  p.add_argument("--csv", help="also write the figures as CSV to this file"))),
 }
 
 

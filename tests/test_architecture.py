@@ -20,14 +20,16 @@ ALLOWED = {
     "db": {"config", "errors"},
     "geo": {"errors"},
     "userfiles": {"geo", "db", "errors", "config"},
+    "areafiles": {"geo", "db", "errors", "config", "analysis"},
+    "reports": {"geo", "db", "registry", "config", "errors", "analysis", "areafiles"},
     "analysis": {"geo", "db", "registry", "config", "errors"},
     "build": {"geo", "db", "registry", "config", "errors", "analysis", "userfiles"},
-    "ui": {"geo", "db", "registry", "config", "errors", "analysis", "userfiles"},
+    "ui": {"geo", "db", "registry", "config", "errors", "analysis", "userfiles", "areafiles", "reports"},
     "cli": {"config", "errors", "build", "registry", "db", "doctor"},
     "doctor": {"config", "errors", "registry", "db"},
-    "pages": {"ui", "analysis", "db", "registry", "config", "errors", "geo", "userfiles"},
+    "pages": {"ui", "analysis", "db", "registry", "config", "errors", "geo", "userfiles", "areafiles", "reports"},
 }
-STREAMLIT_FREE = {"config", "errors", "registry", "db", "geo", "userfiles", "analysis", "build", "cli", "doctor"}
+STREAMLIT_FREE = {"config", "errors", "registry", "db", "geo", "userfiles", "areafiles", "reports", "analysis", "build", "cli", "doctor"}
 
 
 def layer(module: str) -> str:

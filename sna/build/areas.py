@@ -86,6 +86,16 @@ def build_areas(ctx: BuildContext) -> None:
     ctx.write("areas", areas)
     ctx.write("lsoa_lookup", link[link["lsoa11_code"].isin(study11["code"]) | link["lsoa21_code"].isin(study21["code"])]
               .reset_index(drop=True))
+    ctx.write("lsoa_weights", lsoa_weights(ctx.frames["weights"], set(study11["code"]) | set(study21["code"])))
+
+
+def lsoa_weights(weights: dict[str, pd.Series], codes: set[str]) -> pd.DataFrame:
+    """weight name, LSOA code, weight: the registry's weights for the study LSOAs, so that any set of
+    LSOAs (a user's custom area) can be aggregated later with the same rules as wards and LAs."""
+    frames = [pd.DataFrame({"weight": name, "code": series.index.astype(str), "value": series.to_numpy(dtype=float)})
+              for name, series in weights.items()]
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[frame["code"].isin(codes)].reset_index(drop=True)
 
 
 # How a 2021 LSOA is drawn (areas.shape). Without a 2021 boundary file, the ONS lookup's change code says
