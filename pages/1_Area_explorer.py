@@ -101,11 +101,11 @@ with legend_col, st.container(key="legend"):
 st.divider()
 find_col, pick_col = st.columns(2, gap="medium")
 with find_col:
-    query = st.text_input("Find an area by name, code or postcode", key="search", placeholder="e.g. Ladywood, E01033625 or B1 1AY")
+    query = st.text_input("Find an area by name, code or postcode", key="search", placeholder="e.g. Ladywood, E01033625 or B1 1AY", max_chars=sr.MAX_QUERY_CHARS)
     if query.strip():
         found = sr.search(con, query)
         if found.empty:
-            st.info(f"No area in the study area matches '{query.strip()}'. Try a ward or LSOA name, a code such as "
+            st.info("No area in the study area matches that search. Try a ward or LSOA name, a code such as "
                     "E05011151, or a full postcode such as B1 1AY.")
         else:
             labels = {f"{c}|{lvl}": f"{n} ({c}), {lab}, matched by {m}"

@@ -14,6 +14,7 @@ POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}$")
 CODE = re.compile(r"^E\d{8}$")
 SEARCH_LEVELS = ("lsoa11", "lsoa21", "ward", "lad")
 COLUMNS = ["code", "name", "level", "level_label", "matched"]
+MAX_QUERY_CHARS = 100  # the longest area name is under 60 characters; the page's text box has this limit too
 
 
 def normalise_postcode(text: str) -> str:
@@ -24,7 +25,7 @@ def search(con, text: str, limit: int = 20) -> pd.DataFrame:
     """Areas matching a postcode (the areas containing it), an area code or part of a name.
 
     Returns code, name, level, level_label, matched (how it matched); empty when nothing matches."""
-    text = (text or "").strip()
+    text = (text or "").strip()[:MAX_QUERY_CHARS]
     if len(text) < 2:
         return pd.DataFrame(columns=COLUMNS)
     upper = text.upper()

@@ -21,6 +21,7 @@ from sna.registry import sources, studyarea
 from sna.config import REPO_ROOT, Settings, settings
 from sna.build.context import BuildContext
 from sna.build.crime import build_crime
+from sna.db import SCHEMA_VERSION
 from sna.errors import DatabaseError
 from sna.build.la_indicators import build_la_indicators
 from sna.build.areas import build_areas
@@ -127,7 +128,7 @@ def _finish(ctx: BuildContext) -> None:
     meta = {"area_key": ctx.area.key, "area_name": ctx.area.name, "area_short_name": ctx.area.short_name,
             "region_code": ctx.area.region_code, "lad_codes": ",".join(ctx.area.lad_codes),
             "serious_violence": ",".join(ctx.area.serious_violence), "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "code_version": ctx.code_version, "notes": "\n".join(ctx.notes)}
+            "code_version": ctx.code_version, "schema_version": SCHEMA_VERSION, "notes": "\n".join(ctx.notes)}
     ctx.write("meta", pd.DataFrame({"key": list(meta), "value": list(meta.values())}))
 
 
