@@ -5,6 +5,7 @@ gzipped, sessions stick to a backend by cookie and are spread across backends wi
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import re
 import shutil
 import socket
@@ -99,7 +100,9 @@ def test_websocket_runs_the_area_explorer_through_the_proxy(proxied):
             await session.ws.close()
         return session, load, change
 
-    session, load, change = asyncio.run(visit())
+    # In a thread of its own: the session-wide Playwright browser keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        session, load, change = pool.submit(asyncio.run, visit()).result(timeout=300)
     assert not load.exception and not change.exception
     assert load.bytes > 100_000  # the map arrived through the proxy
     assert "indicator" in session.selectboxes and change.messages > 5

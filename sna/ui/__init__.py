@@ -57,12 +57,12 @@ def cursor():
 
 def database_unavailable(exc: DatabaseError, path: Path) -> None:
     """The page shown instead of a traceback when there is no usable database; never shows server paths."""
-    reason = str(exc).replace(str(path), "the database file")
+    reason = str(exc).replace(f"at {path}", "at the path SNA_DB names").replace(str(path), "the database file")
     st.title("The data is not available right now")
     st.info("This site's database is being prepared or needs rebuilding. Please try again in a few minutes.")
-    st.markdown("**If you run this site:**")
+    st.markdown("**If you run this site:** build the database, then reload this page (no restart is needed).")
     st.text(reason)
-    st.code("python3 -m sna build            # then reload this page; no restart is needed", language="bash")
+    st.code("python3 -m sna build", language="bash")
     st.stop()
 
 
