@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import shapely
 
@@ -57,11 +58,19 @@ def display_geometry(frame: gpd.GeoDataFrame, tolerance_m: float = 12.0) -> gpd.
 
 def simplify_together(geoms, tolerance: float):
     """Coverage simplification (shared edges stay shared). Coarse boundary sets with degenerate
-    rings can make GEOS refuse; those fall back to simplifying each polygon alone."""
+    rings can make GEOS refuse; those fall back to simplifying each polygon alone. Missing
+    geometries stay missing (an area held without boundaries, e.g. West Yorkshire's 2021 LSOAs;
+    GEOS would return nothing for them and break the array's shape)."""
+    geoms = np.asarray(geoms, dtype=object)
+    present = ~shapely.is_missing(geoms)
+    if not present.any():
+        return geoms
+    out = geoms.copy()
     try:
-        return shapely.coverage_simplify(geoms, tolerance)
+        out[present] = shapely.coverage_simplify(geoms[present], tolerance)
     except shapely.errors.GEOSException:
-        return shapely.simplify(geoms, tolerance, preserve_topology=True)
+        out[present] = shapely.simplify(geoms[present], tolerance, preserve_topology=True)
+    return out
 
 
 def dissolve(frame: gpd.GeoDataFrame, by: str) -> gpd.GeoDataFrame:

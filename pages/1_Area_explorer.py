@@ -117,7 +117,7 @@ find_col, pick_col = st.columns(2, gap="medium")
 with find_col:
     area = ui.study_area()
     query = st.text_input("Find an area by name, code or postcode" if area.has_postcodes else "Find an area by name or code",
-                          key="search", placeholder=area.search_example, max_chars=100)
+                          key="search", placeholder=area.search_example, max_chars=sr.MAX_QUERY_CHARS)
     if not area.has_postcodes:
         st.caption("No postcode file is held for this study area, so search by postcode is not available.")
     if query.strip():

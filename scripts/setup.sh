@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # Install everything the project needs on a fresh Debian machine with Python 3.11 (run as root).
-# Idempotent: a second run installs nothing new. Usage: bash scripts/setup.sh [--dev]
+# Idempotent: a second run installs nothing new. Usage: bash scripts/setup.sh [--dev] [--host]
+#   --dev   test tools and Chromium (for the browser tests)
+#   --host  nginx, the reverse proxy scripts/serve.py puts in front of the app processes
+# Every package, direct or indirect, is installed at the version in constraints.txt (`make lock` refreshes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet --disable-pip-version-check -r requirements.txt
-if [ "${1:-}" = "--dev" ]; then
-  python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-  if ! command -v chromium >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+for flag in "$@"; do
+  case "$flag" in --dev|--host) ;; *) echo "unknown option $flag (use --dev and/or --host)" >&2; exit 2 ;; esac
+done
+PIP=(python3 -m pip install --quiet --disable-pip-version-check -c constraints.txt)
+"${PIP[@]}" -r requirements.txt
+apt_install() {
+  if ! command -v "$1" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$1" ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
   fi
-fi
+}
+for flag in "$@"; do
+  case "$flag" in
+    --dev) "${PIP[@]}" -r requirements-dev.txt; apt_install chromium chromium ;;
+    --host) apt_install nginx nginx ;;
+  esac
+done

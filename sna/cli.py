@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from sna.config import settings
-from sna.errors import SnaError
+from sna.errors import DatabaseError, SnaError
 
 
 def build_command(args: argparse.Namespace) -> int:
@@ -23,7 +23,16 @@ def build_command(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     print(f"Building the database for study area {args.area or settings().area!r}...")
     named = [Path(p) for p in args.input or []]
-    summary = build(args.area, progress=not args.quiet, on_step=lambda name: print(f"  - {name}", flush=True), inputs=named)
+    try:
+        summary = build(args.area, progress=not args.quiet, on_step=lambda name: print(f"  - {name}", flush=True), inputs=named)
+    except OSError as exc:  # e.g. the disk filled up during the build: the old database is kept
+        raise DatabaseError(f"The build could not write its database ({exc.strerror or exc}). Free some space or point "
+                            "SNA_DB elsewhere; the previous database is unchanged.") from None
+    except Exception as exc:
+        if type(exc).__name__ in ("IOException", "OutOfMemoryException"):  # duckdb's, without importing duckdb here
+            raise DatabaseError(f"The build could not write its database ({str(exc).splitlines()[0][:200]}). Free some space "
+                                "or point SNA_DB elsewhere; the previous database is unchanged.") from None
+        raise
     for line in summary.inputs:
         print(f"  {line}")
     print(f"Built {summary.db_path} in {summary.seconds:.1f} s ({time.perf_counter() - started:.1f} s with start-up).")

@@ -17,6 +17,7 @@ CODE = re.compile(r"^E\d{8}$")
 SEARCH_LEVELS = ("lsoa11", "lsoa21", "ward", "lad")
 NAME_ORDER = {"place": 0, "lad": 1, "ward": 2}  # a name search lists impact areas, LAs and wards before LSOAs
 COLUMNS = ["code", "name", "level", "level_label", "matched"]
+MAX_QUERY_CHARS = 100  # the longest area name is under 60 characters; the page's text box has this limit too
 
 
 def normalise_postcode(text: str) -> str:
@@ -27,7 +28,7 @@ def search(con, text: str, limit: int = 20) -> pd.DataFrame:
     """Areas matching a postcode (the areas containing it), an area code or part of a name.
 
     Returns code, name, level, level_label, matched (how it matched); empty when nothing matches."""
-    text = (text or "").strip()
+    text = (text or "").strip()[:MAX_QUERY_CHARS]
     if len(text) < 2:
         return pd.DataFrame(columns=COLUMNS)
     upper = text.upper()

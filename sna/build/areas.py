@@ -13,7 +13,7 @@ from sna.build import geography
 from sna.build.context import BuildContext
 from sna.errors import SourceError
 from sna.build.readers import read_csv, require_rows, to_number
-from sna.registry.studyarea import resolve_lad_codes
+from sna.registry.studyarea import check_region_code, resolve_lad_codes
 
 AGES_10_24 = [str(age) for age in range(10, 25)]
 LEVELS = ("lsoa11", "lsoa21", "ward", "lad", "partnership", "region", "country")
@@ -23,6 +23,7 @@ def build_areas(ctx: BuildContext) -> None:
     lad_region = read_csv(ctx.source_path("lk_lad24_region"), ["ltla24_code", "ltla24_name", "region24_code", "region24_name"])
     ctx.record("areas", "lk_lad24_region", len(lad_region), len(lad_region))
     ctx.area = area = resolve_lad_codes(ctx.area, dict(zip(lad_region["ltla24_code"], lad_region["ltla24_name"])))
+    check_region_code(area, dict(zip(lad_region["region24_code"], lad_region["region24_name"])))
 
     ward_lookup = read_csv(ctx.source_path("lk_lsoa21_ward24"), ["lsoa21_code", "lsoa21_name", "ward24_code", "ward24_name", "ltla24_code", "ltla24_name"])
     require_rows(ward_lookup, ctx.source_path("lk_lsoa21_ward24"), 30000)

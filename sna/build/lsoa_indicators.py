@@ -13,9 +13,10 @@ from sna.analysis.aggregate import VALUE_COLUMNS, aggregate
 from sna.build.context import BuildContext
 from sna.registry.indicators import Indicator
 from sna.build.areas import parents_of
-from sna.build.readers import read_csv, require_rows, to_number
+from sna.build.readers import key_column, read_csv, require_coverage, require_rows, to_number
 
 KEY_COLUMNS = ("LSOA code (2011)", "lsoa11_code", "lsoa21_code")
+GENERATION_OF_KEY = {"LSOA code (2011)": "lsoa11", "lsoa11_code": "lsoa11", "lsoa21_code": "lsoa21"}
 PERIOD_OF_SOURCE = {"iod19": "2019", "iod25": "2025", "pop_sape_2020": "mid-2020"}
 # The official IMD 2019 weights applied to File 9's exponentially transformed domain scores.
 IMD19_WEIGHTS = {
@@ -79,9 +80,10 @@ def build_lsoa_indicators(ctx: BuildContext) -> None:
     for source_id, items in sorted(by_source.items()):
         path = ctx.source_path(source_id)
         header = read_csv(path, None, nrows=0).columns
-        key = next(c for c in KEY_COLUMNS if c in header)
+        key = key_column(path, header, KEY_COLUMNS)
         table = require_rows(read_csv(path, [key, *sorted({i.column for i in items})]), path, 30000)
         table = table[table[key].str.startswith("E01")]
+        _require_every_lsoa(ctx, table[key], GENERATION_OF_KEY[key], path)
         for ind in items:
             national[ind.id] = _frame(table[key], to_number(table[ind.column]), period_of(source_id))
         ctx.record("lsoa_indicators", source_id, len(table), len(items))
@@ -100,10 +102,17 @@ def build_lsoa_indicators(ctx: BuildContext) -> None:
     ctx.frames["national_lsoa_values"] = national
 
 
+def _require_every_lsoa(ctx: BuildContext, codes: pd.Series, generation: str, path) -> None:
+    """A national LSOA file must hold every English LSOA of its generation (per the official lookup)."""
+    every = ctx.frames[generation]["code"]
+    require_coverage(codes, every[every.str.startswith("E01")], path, f"English LSOAs ({generation[-2:]}) in the official lookup")
+
+
 def _imd19_score(ctx: BuildContext, ind: Indicator) -> pd.DataFrame:
     path = ctx.source_path(ind.source)
     table = read_csv(path, ["LSOA code (2011)", *IMD19_WEIGHTS])
     table = table[table["LSOA code (2011)"].str.startswith("E01")]
+    _require_every_lsoa(ctx, table["LSOA code (2011)"], "lsoa11", path)
     score = sum(to_number(table[col]) * weight for col, weight in IMD19_WEIGHTS.items())
     ctx.record("lsoa_indicators", ind.source, len(table), 1)
     return _frame(table["LSOA code (2011)"], score.round(3), "2019")

@@ -24,6 +24,7 @@ from sna.build import inputs
 from sna.build.context import BuildContext
 from sna.build.schema_check import known_codes
 from sna.build.crime import build_crime
+from sna.db import SCHEMA_VERSION
 from sna.errors import DatabaseError
 from sna.build.la_indicators import build_la_indicators
 from sna.build.areas import build_areas
@@ -73,7 +74,7 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
     config = config or settings()
     area = studyarea.load(area_key or config.area)
     target = config.db_path
-    target.parent.mkdir(parents=True, exist_ok=True)
+    check_target(target)
     _remove_stale_temporaries(target)
     temp = target.with_name(f".{target.name}.building-{os.getpid()}")
     temp.unlink(missing_ok=True)
@@ -120,6 +121,31 @@ def _accept_inputs(config: Settings, named: list[Path]) -> tuple[list, list[str]
     return accepted, notes + [f"skipped {n} file(s): {why}" for why, n in skipped.items()]
 
 
+MIN_FREE_BYTES = 256 * 1024 * 1024  # a West Midlands build needs ~20 MB, England a few hundred
+
+
+def check_target(target: Path) -> None:
+    """Before any work: SNA_DB must name a file (not a folder) in a folder we can write, on a disk with room
+    for the new file beside the old one. DatabaseError saying what to change otherwise."""
+    import shutil
+    import tempfile
+
+    if target.is_dir():
+        raise DatabaseError(f"SNA_DB names the folder {target}; it must name a database file, e.g. {target / 'sna.duckdb'}.")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.probe-"):
+            pass
+    except OSError as exc:
+        raise DatabaseError(f"Cannot write in {target.parent} ({exc.strerror or exc}). Point SNA_DB at a file in a "
+                            "writable folder, e.g. SNA_DB=/tmp/sna.duckdb, or fix the folder's permissions.") from None
+    needed = max(MIN_FREE_BYTES, 2 * (target.stat().st_size if target.exists() else 0))
+    free = shutil.disk_usage(target.parent).free
+    if free < needed:
+        raise DatabaseError(f"Only {free / 1e6:,.0f} MB is free on the disk holding {target.parent}; the build needs about "
+                            f"{needed / 1e6:,.0f} MB. Free some space or point SNA_DB at another disk. The previous database is unchanged.")
+
+
 def _remove_stale_temporaries(target: Path) -> None:
     """A killed build leaves its temporary file behind; remove those whose process is gone."""
     for stale in target.parent.glob(f".{target.name}.building-*"):
@@ -155,7 +181,7 @@ def _finish(ctx: BuildContext) -> None:
     meta = {"area_key": ctx.area.key, "area_name": ctx.area.name, "area_short_name": ctx.area.short_name,
             "region_code": ctx.area.region_code, "lad_codes": ",".join(ctx.area.lad_codes),
             "serious_violence": ",".join(ctx.area.serious_violence), "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "code_version": ctx.code_version, "notes": "\n".join(ctx.notes)}
+            "code_version": ctx.code_version, "schema_version": SCHEMA_VERSION, "notes": "\n".join(ctx.notes)}
     ctx.write("meta", pd.DataFrame({"key": list(meta), "value": list(meta.values())}))
 
 

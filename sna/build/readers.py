@@ -42,3 +42,21 @@ def to_number(series: pd.Series) -> pd.Series:
     if series.dtype == object:
         series = series.astype(str).str.replace(",", "", regex=False).str.strip()
     return pd.to_numeric(series, errors="coerce")
+
+
+def key_column(path: Path, header, candidates: tuple[str, ...]) -> str:
+    """The first of `candidates` in the file's header; SourceError naming them when none is."""
+    for column in candidates:
+        if column in header:
+            return column
+    raise SourceError(f"{path} has none of the key columns {list(candidates)} (its header starts {list(header)[:5]}). "
+                      "The file's header has changed: use the vintage named in sna/registry/sources.csv or update the registry.")
+
+
+def require_coverage(codes: pd.Series, expected: pd.Series, path: Path, what: str) -> None:
+    """Every expected code must be in the file: a truncated file (even one registered with its new
+    checksum) would otherwise leave areas silently without values."""
+    missing = sorted(set(expected) - set(codes))
+    if missing:
+        raise SourceError(f"{path} lacks {len(missing):,} of the {len(set(expected)):,} {what} (e.g. {', '.join(missing[:3])}). "
+                          "The file looks truncated or is the wrong edition: fetch it again.")

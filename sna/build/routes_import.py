@@ -37,7 +37,26 @@ def to_geojson(lines: pd.DataFrame) -> str:
     features = [{"type": "Feature", "properties": {"route_id": r.route_id, "name": r.name},
                  "geometry": json.loads(shapely.to_geojson(from_wkb(r.geometry)))} for r in lines.itertuples(index=False)]
     return json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
-                       "features": features}, indent=1)
+                       "features": features}, separators=(",", ":"))
+
+
+def remove_stale_temporaries(db_path: Path, store: Path) -> None:
+    """A killed import leaves its temporary copies behind; remove those whose process is gone."""
+    for pattern, folder in ((f".{db_path.name}.import-*", db_path.parent), (f".{store.name}.import-*", store.parent)):
+        for stale in folder.glob(pattern):
+            pid = stale.name.rsplit("-", 1)[-1].split(".")[0]
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                stale.unlink(missing_ok=True)
+
+
+def check_storable(text: str, known: dict[str, str], outline) -> None:
+    """The merged file must pass the very checks every later build applies to it (size, counts,
+    CRS, lines), or the import would break the next build."""
+    data = text.encode("utf-8")
+    if len(data) > userfiles.MAX_BYTES:
+        raise ImportFileError(f"Together with the lines already imported, the stored file would be {len(data) / 1e6:.1f} MB; "
+                              f"builds read at most {userfiles.MAX_BYTES / 1e6:.1f} MB. Simplify the lines and import again; nothing was changed.")
+    userfiles.read_routes(data, "routes_imported.geojson", known, outline)
 
 
 def import_routes(path: Path, config: Settings | None = None) -> dict[str, object]:
@@ -51,15 +70,22 @@ def import_routes(path: Path, config: Settings | None = None) -> dict[str, objec
     db_path = config.db_path
     if not db_path.exists():
         raise DatabaseError(f"No database at {db_path}. Build it first: python -m sna build")
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        known = db.known_routes(con)
-        lines = userfiles.read_routes(path.read_bytes(), path.name, known, from_wkb(db.partnership_outline(con)))
+    if path.stat().st_size > userfiles.MAX_BYTES:
+        raise ImportFileError(f"{path} is {path.stat().st_size / 1e6:.1f} MB; route files over {userfiles.MAX_BYTES / 1e6:.1f} MB "
+                              "are not accepted (builds could not read them). Simplify the lines and export again.")
     store = imported_routes_path(config)
+    remove_stale_temporaries(db_path, store)
+    with db.connect(db_path) as con:
+        known = db.known_routes(con)
+        outline = from_wkb(db.partnership_outline(con))
+    lines = userfiles.read_routes(path.read_bytes(), path.name, known, outline)
     previous = pd.DataFrame(columns=["route_id", "name", "geometry"])
     if store.exists():
-        with duckdb.connect(str(db_path), read_only=True) as con:
+        with db.connect(db_path) as con:
             previous = read_imported(store, con, known)
     merged = pd.concat([previous[~previous["route_id"].isin(lines["route_id"])], lines], ignore_index=True).sort_values("route_id")
+    stored_text = to_geojson(merged)
+    check_storable(stored_text, known, outline)
 
     temp_db = db_path.with_name(f".{db_path.name}.import-{os.getpid()}")
     temp_store = store.with_name(f".{store.name}.import-{os.getpid()}")
@@ -72,7 +98,7 @@ def import_routes(path: Path, config: Settings | None = None) -> dict[str, objec
             lsoa21 = con.execute("SELECT code, geometry FROM areas WHERE level = 'lsoa21'").df()
             write_table(con, "routes", routes)
             write_table(con, "route_lsoas", route_lsoa_rows(routes, lsoa11, lsoa21))
-        temp_store.write_text(to_geojson(merged), encoding="utf-8")
+        temp_store.write_text(stored_text, encoding="utf-8")
         os.replace(temp_db, db_path)
         os.replace(temp_store, store)
     finally:

@@ -13,31 +13,58 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from sna import db
 from sna.config import REPO_ROOT, settings
-from sna.errors import SnaError
+from sna.errors import DatabaseError, SnaError
 
 
-@st.cache_resource(show_spinner=False, max_entries=1)
-def connection(path: str, modified: float):
-    """One read-only connection per database file version (a rebuild renames a new file into place,
-    which changes `modified`, so the app reads the new database without a restart)."""
-    return db.connect(Path(path))
+@st.cache_resource(show_spinner=False, max_entries=2)
+def connection(path: str, version: str):
+    """One read-only connection per database file version, its schema checked once.
+
+    A rebuild renames a new file into place, which changes `version`, so the next page load opens
+    the new file (db.connect attaches it afresh; connections still in use keep the old one).
+    Failures are not cached: a missing database is looked for again on the next load."""
+    con = db.connect(Path(path))
+    try:
+        db.check_schema(con)
+    except DatabaseError:
+        con.close()
+        raise
+    return con
+
+
+def _file_version(path: Path) -> str:
+    """Path, inode, modification time (ns) and size: any swap or rewrite of the file changes it."""
+    try:
+        info = path.stat()
+    except OSError:
+        return f"{path}@missing"
+    return f"{path}@{info.st_ino}:{info.st_mtime_ns}:{info.st_size}"
 
 
 def version() -> str:
-    """Which database file is open (path and modification time): the cache key for everything read
-    from it. A rebuild renames a new file into place and so changes the key; no query needed."""
-    path = settings().db_path
-    return f"{path}@{path.stat().st_mtime if path.exists() else 0.0}"
+    """Which database file is open: the cache key for everything read from it (a stat, no query)."""
+    return _file_version(settings().db_path)
 
 
 def cursor():
-    """A cursor on the shared connection: stops the page with a plain message if there is no database."""
+    """A cursor on the shared connection: a friendly page (how to rebuild) if the database is missing,
+    empty or from an older version of this software."""
     path = settings().db_path
     try:
-        return connection(str(path), path.stat().st_mtime if path.exists() else 0.0).cursor()
-    except SnaError as exc:
-        st.error(str(exc))
-        st.stop()
+        return db.cursor(connection(str(path), _file_version(path)))
+    except DatabaseError as exc:
+        database_unavailable(exc, path)
+
+
+def database_unavailable(exc: DatabaseError, path: Path) -> None:
+    """The page shown instead of a traceback when there is no usable database; never shows server paths."""
+    reason = str(exc).replace(f"at {path}", "at the path SNA_DB names").replace(str(path), "the database file")
+    st.title("The data is not available right now")
+    st.info("This site's database is being prepared or needs rebuilding. Please try again in a few minutes.")
+    st.markdown("**If you run this site:** build the database, then reload this page (no restart is needed).")
+    st.text(reason)
+    st.code("python3 -m sna build", language="bash")
+    st.stop()
 
 
 @contextmanager

@@ -1,0 +1,108 @@
+"""The hosting recipe works on this machine: scripts/serve.py starts 2 Streamlit processes and nginx on
+loopback; a page loads through the proxy, its websocket runs the Area explorer, static files are
+gzipped, sessions stick to a backend by cookie and are spread across backends without one."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+import re
+import shutil
+import socket
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from sna.config import REPO_ROOT
+
+sys.path[:0] = [str(REPO_ROOT / "bench"), str(REPO_ROOT / "scripts")]
+
+pytestmark = pytest.mark.slow
+
+
+def _free_ports(count: int) -> int:
+    for _ in range(50):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            start = sock.getsockname()[1]
+        ok = True
+        for port in range(start, start + count):
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    ok = False
+        if ok:
+            return start
+    raise RuntimeError("no free ports")
+
+
+@pytest.fixture(scope="module")
+def proxied(built_db, tmp_path_factory):
+    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+        pytest.skip("nginx is not installed: bash scripts/setup.sh --host")
+    from serve import launch
+
+    run = tmp_path_factory.mktemp("serve")
+    base = _free_ports(2)
+    port = _free_ports(1)
+    while port in (base, base + 1):
+        port = _free_ports(1)
+    site = launch(2, "127.0.0.1", port, base, run, built_db)
+    yield f"http://127.0.0.1:{port}", run, (base, base + 1)
+    site.stop()
+    assert all(p.poll() is not None for p in site.children)
+
+
+def _get(url: str, headers: dict | None = None):
+    return urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=30)
+
+
+def test_page_loads_through_the_proxy_with_a_sticky_cookie_and_gzip(proxied):
+    url, run, _ = proxied
+    page = _get(url + "/")
+    assert page.status == 200 and b"<title>" in page.read()
+    cookie = page.headers["Set-Cookie"]
+    assert cookie.startswith("sna_backend=") and "HttpOnly" in cookie
+    script = re.search(r'src="(\./static/js/[^"]+\.js)"', _get(url + "/").read().decode()).group(1)
+    asset = _get(f"{url}/{script[2:]}", {"Accept-Encoding": "gzip"})
+    assert asset.headers["Content-Encoding"] == "gzip"
+    assert _get(url + "/", {"Cookie": cookie.split(";")[0]}).headers.get("Set-Cookie") is None  # set once
+
+
+def test_cookie_keeps_a_backend_and_new_visitors_are_spread(proxied):
+    url, run, backends = proxied
+    log = run / "nginx-access.log"
+    before = len(log.read_text().splitlines())
+    for _ in range(4):
+        _get(url + "/_stcore/health", {"Cookie": "sna_backend=visitor-one"})
+    for n in range(16):
+        _get(url + "/_stcore/health", {"Cookie": f"sna_backend=visitor-{n}-x"})
+    lines = log.read_text().splitlines()[before:]
+    upstreams = [re.search(r"upstream=(\S+)", line).group(1) for line in lines]
+    assert len(set(upstreams[:4])) == 1
+    assert {f"127.0.0.1:{p}" for p in backends} <= set(upstreams[4:])
+
+
+def test_websocket_runs_the_area_explorer_through_the_proxy(proxied):
+    from ws_client import open_session
+
+    url, _, _ = proxied
+
+    async def visit():
+        session = await open_session(url, "Area_explorer")
+        try:
+            load = await session.rerun()
+            change = await session.choose("indicator", "IoD2025")
+        finally:
+            await session.ws.close()
+        return session, load, change
+
+    # In a thread of its own: the session-wide Playwright browser keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        session, load, change = pool.submit(asyncio.run, visit()).result(timeout=300)
+    assert not load.exception and not change.exception
+    assert load.bytes > 100_000  # the map arrived through the proxy
+    assert "indicator" in session.selectboxes and change.messages > 5
