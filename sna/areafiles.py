@@ -135,7 +135,7 @@ def area_from_upload(con, data: bytes, filename: str, name: str | None = None) -
         codes, how, generation = read_codes(data, filename), "codes listed in the file", None
     elif suffix in GEOMETRY_SUFFIXES:
         polygon = read_polygon(data, filename)
-        shapes, year = db.area_shapes(con, "lsoa21"), "2021"
+        shapes, year = db.area_shapes(con, "lsoa21", boundaries_only=True), "2021"
         if shapes.empty:  # this study area's database holds no 2021 LSOA boundaries: use the 2011 ones
             shapes, year = db.area_shapes(con, "lsoa11"), "2011"
         codes = lsoas_by_area_share(polygon, shapes)

@@ -456,9 +456,15 @@ def benchmark_values(con: duckdb.DuckDBPyConnection, lad_codes: list[str], regio
                             OR (level = 'country' AND area_code = ?)""", [list(lad_codes), region_code, ENGLAND_CODE])
 
 
-def area_shapes(con: duckdb.DuckDBPyConnection, level: str, codes: list[str] | None = None) -> pd.DataFrame:
-    """code, name, lad_code, geometry (WKB, lon/lat) of the areas of a level (all, or the codes given)."""
+def area_shapes(con: duckdb.DuckDBPyConnection, level: str, codes: list[str] | None = None,
+                boundaries_only: bool = False) -> pd.DataFrame:
+    """code, name, lad_code, geometry (WKB, lon/lat) of the areas of a level (all, or the codes given).
+
+    boundaries_only: leave out 2021 LSOAs drawn on 2011 shapes (no boundary file): fit for drawing, not for
+    geometry that decides membership (a split LSOA's parts share one shape)."""
     sql = "SELECT code, name, lad_code, geometry FROM areas WHERE level = ? AND geometry IS NOT NULL"
+    if boundaries_only:
+        sql += " AND coalesce(shape, '') NOT LIKE '2011 shape%'"
     params: list = [level]
     if codes is not None:
         sql += " AND code IN (SELECT unnest(?))"

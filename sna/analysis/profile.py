@@ -52,6 +52,8 @@ def profile(con, cat: pd.DataFrame, code: str, level: str) -> pd.DataFrame:
 
 def latest(prof: pd.DataFrame) -> pd.DataFrame:
     """One row per indicator: its latest period with a value (or its latest period when none has one)."""
+    if "indicator_id" not in prof:
+        return prof
     ordered = prof.assign(_has=prof["value"].notna()).sort_values(["indicator_id", "_has", "period"])
     return ordered.drop_duplicates("indicator_id", keep="last").drop(columns="_has").sort_values(["theme", "title"]).reset_index(drop=True)
 
@@ -105,7 +107,8 @@ def spine(prof: pd.DataFrame) -> pd.DataFrame:
     to the edge (column `clipped`), so one outlier does not squash every other row."""
     prof = latest(prof)
     kind = prof["unit"].map(unit_kind)
-    comparable = (kind.isin(["rate", "percent", "measure"]) & (prof["aggregation"] != "sum")
+    aggregation = prof["aggregation"] if "aggregation" in prof else pd.Series("", index=prof.index)
+    comparable = (kind.isin(["rate", "percent", "measure"]) & (aggregation != "sum")
                   & ~prof["unit"].str.contains("score|rank|decile|count|number", case=False))
     ratio_scale = (prof["england"] > 0) & (prof["value"] >= 0)
     rows = prof[prof["england"].notna() & prof["value"].notna() & ratio_scale & comparable]
