@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 import re
+import time
 import shutil
 import socket
 import sys
@@ -75,15 +76,16 @@ def test_page_loads_through_the_proxy_with_a_sticky_cookie_and_gzip(proxied):
 def test_cookie_keeps_a_backend_and_new_visitors_are_spread(proxied):
     url, run, backends = proxied
     log = run / "nginx-access.log"
-    before = len(log.read_text().splitlines())
-    for _ in range(4):
-        _get(url + "/_stcore/health", {"Cookie": "sna_backend=visitor-one"})
+    for i in range(4):  # each request marked in its URL: other tests' lines in the log (flushed late) are ignored
+        _get(url + f"/_stcore/health?sticky=one-{i}", {"Cookie": "sna_backend=visitor-one"})
     for n in range(16):
-        _get(url + "/_stcore/health", {"Cookie": f"sna_backend=visitor-{n}-x"})
-    lines = log.read_text().splitlines()[before:]
-    upstreams = [re.search(r"upstream=(\S+)", line).group(1) for line in lines]
-    assert len(set(upstreams[:4])) == 1
-    assert {f"127.0.0.1:{p}" for p in backends} <= set(upstreams[4:])
+        _get(url + f"/_stcore/health?sticky=new-{n}", {"Cookie": f"sna_backend=visitor-{n}-x"})
+    time.sleep(1)  # nginx writes its access log asynchronously
+
+    def upstreams(marker: str) -> list[str]:
+        return [re.search(r"upstream=(\S+)", line).group(1) for line in log.read_text().splitlines() if f"sticky={marker}" in line]
+    assert len(upstreams("one-")) == 4 and len(set(upstreams("one-"))) == 1
+    assert {f"127.0.0.1:{p}" for p in backends} <= set(upstreams("new-"))
 
 
 def test_websocket_runs_the_area_explorer_through_the_proxy(proxied):
