@@ -116,3 +116,53 @@ HOTSPOT_COLOURS = {hs.HOT: [215, 48, 39], hs.COLD: [69, 117, 180], hs.NOT_SIGNIF
 
 def hotspot_colours(classes: pd.Series) -> list[list[int]]:
     return [HOTSPOT_COLOURS.get(c, list(NO_DATA)) for c in classes]
+
+
+# --- Rates and trends -----------------------------------------------------------------------------
+
+def count_indicators(level_kind: str) -> pd.DataFrame:
+    """Indicators stored as a count over a denominator (police.uk rates, population shares)."""
+    cat = ui.catalogue()
+    wanted = {"lsoa": {"lsoa11", "lsoa21"}}.get(level_kind, {level_kind})
+    return cat[(cat["aggregation"] == "ratio") & cat["levels"].apply(lambda ls: bool(wanted & set(ls)))].set_index("id")
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def rate_values(indicator_id: str, level: str, built: str) -> pd.DataFrame:
+    return db.values(ui.cursor(), indicator_id, level)
+
+
+@st.cache_data(show_spinner="Reading local authority series...", max_entries=16)
+def la_flags(la_code: str, built: str) -> pd.DataFrame:
+    """Every LA indicator's latest value, change and flag for one LA (the summary table)."""
+    from sna.analysis import trends
+
+    cat = ui.catalogue()
+    rows = []
+    for ind in cat[cat["geography"] == "lad"].itertuples():
+        wide = trends.la_series(db.la_series_rows(ui.cursor(), ind.id, la_code))
+        if "Local authority" not in wide or wide["Local authority"].notna().sum() == 0:
+            continue
+        f = trends.flag(wide, ind.polarity)
+        rows.append({"indicator_id": ind.id, "title": ind.title, "unit": ind.unit, "period": f["period"],
+                     "value": f["value"], "previous": f["previous"], "change": f["change"], "england": f["england"],
+                     "versus_england": f["versus_england"], "direction": f["direction"], "flag": f["flag"],
+                     "points": int(wide["Local authority"].notna().sum())})
+    return pd.DataFrame(rows)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def la_series(indicator_id: str, la_code: str, built: str) -> pd.DataFrame:
+    from sna.analysis import trends
+
+    return trends.la_series(db.la_series_rows(ui.cursor(), indicator_id, la_code))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def crime_counts(lad_code: str | None, built: str) -> pd.DataFrame:
+    return db.crime_by_month_and_type(ui.cursor(), lad_code)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def geometry_levels(built: str) -> list[str]:
+    return db.levels_with_geometry(ui.cursor())
