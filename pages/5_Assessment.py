@@ -26,8 +26,9 @@ st.caption("Five views a needs assessment asks for, each with what it means and 
 with st.sidebar:
     st.header("Neighbourhoods")
     with_geometry = ax.geometry_levels(built)
-    generations = [g for g in GENERATIONS if g in with_geometry] or [g for g in GENERATIONS if g in set(cat["geography"])]
-    level = st.radio("LSOA generation", generations, format_func=GENERATIONS.get, key="generation",
+    generations = sorted((g for g in GENERATIONS if g in set(cat["geography"])), key=lambda g: g not in with_geometry)
+    level = st.radio("LSOA generation", generations, key="generation",
+                     format_func=lambda g: GENERATIONS[g] + ("" if g in with_geometry else ": no boundaries held, no maps"),
                      help="Indicators of one generation only: 2011 and 2021 LSOAs are never mixed.")
     lad_names = db.lad_names(con)
     large = len(ax.names(level)) > ax.LARGE_STUDY_AREA
@@ -149,6 +150,10 @@ def hotspot_tab() -> None:
                 "each area is tested against random rearrangements of the values (permutations). **It means** a "
                 "cluster unlikely to be a coincidence of the map. **It does not** explain the cluster, and a "
                 "neighbourhood can be high without being in a hot spot.")
+    if level not in with_geometry:
+        st.info("No boundaries are held for this LSOA generation here, so neighbours cannot be found: switch "
+                "generation in the sidebar.")
+        return
     options = cat[(cat["geography"] == level) & ~cat.index.str.endswith(("_decile", "_rank"))]
     default = next((i for i in ("iod25_violence_with_injury", "police_serious_violence_rate") if i in options.index), options.index[0])
     c1, c2, c3 = st.columns(3)
@@ -215,7 +220,8 @@ def rates_tab() -> None:
     result = rates.funnel(frame, multiplier, kind)
     st.plotly_chart(charts.funnel_figure(result, ind["unit"], "Denominator (population)"), key="sr_funnel")
     st.caption(f"Limits: {rates.FUNNEL_KINDS[kind]}, 95% (dashed) and 99.8% (solid), around the study-area rate "
-               f"{result['target']:.3g}.")
+               f"{result['target']:.3g}. No over-dispersion allowance is made: with large populations most areas fall "
+               "outside, which says the areas genuinely differ, not that each one is unusual.")
     above = rates.outside(result["areas"])
     st.markdown(f"**Outside the 99.8% limits: {len(above)} areas**")
     st.dataframe(above[["name", "area_code", "numerator", "denominator", "rate", "eb", "position"]], hide_index=True, key="sr_outside")

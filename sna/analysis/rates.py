@@ -30,27 +30,32 @@ def empirical_bayes(counts: pd.Series, population: pd.Series, multiplier: float 
     return out
 
 
-def _interpolated_quantile(distribution, p: float) -> float:
+def _interpolated_quantile(distribution, p: float) -> np.ndarray:
     """Spiegelhalter (2005) Appendix A.1.1: the p-quantile r of a discrete count with linear
     interpolation, r - alpha with alpha = (F(r) - p) / (F(r) - F(r - 1)), so limits run smoothly."""
-    r = distribution.ppf(p)
+    r = np.asarray(distribution.ppf(p), dtype=float)
     f_r, f_below = distribution.cdf(r), distribution.cdf(r - 1)
-    alpha = (f_r - p) / (f_r - f_below) if f_r > f_below else 0.0
-    return float(r - alpha)
+    gap = f_r - f_below
+    alpha = np.divide(f_r - p, gap, out=np.zeros_like(r), where=gap > 0)
+    return r - alpha
+
+
+def count_limits(target: float, denominators, p: float, kind: str = "poisson") -> np.ndarray:
+    """Control limits for the observed count at probability p, given the target rate (per unit of
+    denominator, not multiplied), for each denominator; divide by the denominator for a rate."""
+    n = np.asarray(denominators, dtype=float)
+    if kind == "poisson":
+        distribution = stats.poisson(target * n)
+    elif kind == "binomial":
+        distribution = stats.binom(np.round(n).astype(int), target)
+    else:
+        raise ValueError(f"unknown funnel kind {kind}")
+    return np.where(n > 0, _interpolated_quantile(distribution, p), np.nan)
 
 
 def count_limit(target: float, denominator: float, p: float, kind: str = "poisson") -> float:
-    """The control limit for the observed count at probability p, given the target rate (per unit of
-    denominator, not multiplied) and the denominator; divide by the denominator for a rate."""
-    if denominator <= 0:
-        return np.nan
-    if kind == "poisson":
-        distribution = stats.poisson(target * denominator)
-    elif kind == "binomial":
-        distribution = stats.binom(int(round(denominator)), target)
-    else:
-        raise ValueError(f"unknown funnel kind {kind}")
-    return _interpolated_quantile(distribution, p)
+    """One control limit (see count_limits)."""
+    return float(count_limits(target, [denominator], p, kind)[0])
 
 
 def funnel_limits(target: float, denominators: np.ndarray, multiplier: float = 1.0, kind: str = "poisson") -> pd.DataFrame:
@@ -59,8 +64,8 @@ def funnel_limits(target: float, denominators: np.ndarray, multiplier: float = 1
     frame = pd.DataFrame({"denominator": denominators})
     for label, level in LIMITS.items():
         tail = (1 - level) / 2
-        frame[f"lower_{label}"] = [count_limit(target, n, tail, kind) / n * multiplier for n in denominators]
-        frame[f"upper_{label}"] = [count_limit(target, n, 1 - tail, kind) / n * multiplier for n in denominators]
+        frame[f"lower_{label}"] = count_limits(target, denominators, tail, kind) / denominators * multiplier
+        frame[f"upper_{label}"] = count_limits(target, denominators, 1 - tail, kind) / denominators * multiplier
     return frame
 
 
