@@ -244,6 +244,9 @@ def trends_tab() -> None:
                                     format_func=dict(zip(flags["indicator_id"], flags["title"])).get)
         wide = ax.la_series(indicator_id, la, built)
         ind = cat.loc[indicator_id]
+        if trends.is_count(ind["unit"]):
+            wide = wide[["Local authority"]] if "Local authority" in wide else wide
+            st.caption("A count: shown for the local authority alone (a count is not comparable with England's).")
         st.plotly_chart(charts.la_trend_figure(wide, lad_names[la], ind["unit"]), key="tr_la_chart")
         me = flags.set_index("indicator_id").loc[indicator_id]
         st.markdown(f"**{me['flag'].capitalize()}.** Latest {me['period']}: {format_value(me['value'], ind['unit'])} "

@@ -245,3 +245,10 @@ def test_la_flag_in_the_fingertips_manner(con):
     raw = con.execute("SELECT value FROM indicator_values WHERE indicator_id = 'la_persistent_absence' AND "
                       "area_code = 'E08000025' AND period = ?", [f["period"]]).fetchone()[0]
     assert f["value"] == raw and f["england"] is not None and f["flag"] != "not enough data"
+
+
+def test_counts_are_not_compared_with_england():
+    wide = pd.DataFrame({"Local authority": [238.0, 372.0], "England": [14000.0, 16250.0]}, index=["2024", "2025"])
+    f = trends.flag(wide, "higher_worse", comparable=False)
+    assert f["england"] is None and f["flag"] == "worsening" and "not compared" in f["versus_england"]
+    assert trends.is_count("episodes of need (count)") and not trends.is_count("rate per 10,000 children")

@@ -35,11 +35,20 @@ def latest_change(series: pd.Series) -> tuple[str | None, float | None, str | No
     return held.index[-1], float(held.iloc[-1]), held.index[-2], float(held.iloc[-2])
 
 
-def flag(wide: pd.DataFrame, polarity: str) -> dict:
+def is_count(unit: str | None) -> bool:
+    """Counts (people, episodes, crimes) are not compared with England's count: only rates and shares are."""
+    text = str(unit or "").lower()
+    return "count" in text or text in {"people", "crimes", "children"}
+
+
+def flag(wide: pd.DataFrame, polarity: str, comparable: bool = True) -> dict:
     """Compare the LA's latest value with England's for the same period and its latest change.
 
     LAIT publishes no counts, so no confidence interval can be drawn: the comparison is by value
-    and says so ("higher than England", not "significantly higher")."""
+    and says so ("higher than England", not "significantly higher"). A count (comparable=False) is
+    never compared with England's count; only its direction is flagged."""
+    if not comparable:
+        wide = wide.drop(columns=[c for c in ("England", "Region") if c in wide.columns])
     la = wide.get("Local authority", pd.Series(dtype=float))
     period, value, previous_period, previous = latest_change(la)
     out = {"period": period, "value": value, "previous_period": previous_period, "previous": previous,
@@ -62,6 +71,10 @@ def flag(wide: pd.DataFrame, polarity: str) -> dict:
                        (False, True): "worsening", (False, False): "no concern flagged"}[(worse, worsening)]
     elif out["england"] is not None:
         out["flag"] = "no direction (neutral indicator)"
+    elif not comparable:
+        out["versus_england"] = "a count: not compared with England"
+        worsening = worse_way and out["direction"] == ("rising" if worse_way == "higher" else "falling")
+        out["flag"] = "worsening" if worsening else "no concern flagged" if out["change"] is not None else "not enough data"
     return out
 
 

@@ -124,7 +124,9 @@ def count_indicators(level_kind: str) -> pd.DataFrame:
     """Indicators stored as a count over a denominator (police.uk rates, population shares)."""
     cat = ui.catalogue()
     wanted = {"lsoa": {"lsoa11", "lsoa21"}}.get(level_kind, {level_kind})
-    return cat[(cat["aggregation"] == "ratio") & cat["levels"].apply(lambda ls: bool(wanted & set(ls)))].set_index("id")
+    found = cat[(cat["aggregation"] == "ratio") & cat["levels"].apply(lambda ls: bool(wanted & set(ls)))].set_index("id")
+    violence_first = found.index.str.startswith("police_serious_violence")  # the local serious-violence definition
+    return pd.concat([found[violence_first], found[~violence_first]])
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -143,12 +145,16 @@ def la_flags(la_code: str, built: str) -> pd.DataFrame:
         wide = trends.la_series(db.la_series_rows(ui.cursor(), ind.id, la_code))
         if "Local authority" not in wide or wide["Local authority"].notna().sum() == 0:
             continue
-        f = trends.flag(wide, ind.polarity)
+        f = trends.flag(wide, ind.polarity, comparable=not trends.is_count(ind.unit))
         rows.append({"indicator_id": ind.id, "title": ind.title, "unit": ind.unit, "period": f["period"],
                      "value": f["value"], "previous": f["previous"], "change": f["change"], "england": f["england"],
                      "versus_england": f["versus_england"], "direction": f["direction"], "flag": f["flag"],
                      "points": int(wide["Local authority"].notna().sum())})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    first = frame["indicator_id"].isin(["la_fte_rate", "la_reoffending_rate"])  # youth justice first
+    return pd.concat([frame[first], frame[~first]], ignore_index=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
