@@ -10,6 +10,7 @@ import streamlit as st
 from sna import db, ui
 from sna.analysis import bivariate, hotspots as hs, rates, risk_index as ri, trends
 from sna.analysis.formatting import format_value
+from sna.errors import SnaError
 from sna.ui import assessment as ax, assessment_charts as charts
 
 ui.page_setup("Assessment")
@@ -68,8 +69,11 @@ def risk_tab() -> pd.DataFrame | None:
                     format_func=lambda k: ri.NORMALISATIONS[k].label)
     st.caption(ri.NORMALISATIONS[norm].explanation + " Direction is handled: every indicator is turned so that "
                "higher = worse before it is combined.")
-    with ui.friendly_errors():
+    try:
         table, left_out, recipe = ax.risk_index(level, tuple(chosen), weights, norm, built)
+    except SnaError as exc:  # a message in this tab; the other tabs still render
+        st.warning(str(exc))
+        return None
     show = st.radio("Map", ["Index", "Uncertainty (width of the 90% rank interval)"], key="ri_map_show", horizontal=True)
     shown = table[in_lad(table["code"]).to_numpy()]
     column = "risk_index" if show == "Index" else "rank_width"
@@ -122,7 +126,7 @@ def bivariate_tab(index: pd.DataFrame | None) -> None:
     violence = ax.rate_values(violence_id, level, built).set_index("area_code")["value"]
     classes = bivariate.classify(index.set_index("code")["risk_index"], violence)
     classes = classes.join(ax.names(level)).reset_index(names="code")
-    scatter = st.plotly_chart(charts.bivariate_scatter(classes, "Risk index", options.at[violence_id, "title"]),
+    scatter = st.plotly_chart(ax.bivariate_chart(classes, options.at[violence_id, "title"], built),
                               key="bv_scatter", on_select="rerun", selection_mode=("points", "box", "lasso"))
     picked = {p["customdata"][0] for p in (scatter.selection.get("points", []) if scatter else []) if p.get("customdata")}
     shown = classes[in_lad(classes["code"]).to_numpy()]
@@ -167,9 +171,12 @@ def hotspot_tab() -> None:
     fdr = c3.checkbox("False discovery rate control (Benjamini-Hochberg)", True, key="hs_fdr",
                       help="Testing every area at once finds some 'significant' ones by chance; this controls the "
                            "expected share of false finds among them.")
-    with ui.friendly_errors():
+    try:
         table, summary = ax.hot_spots(level, indicator_id, method, kind, threshold if kind == "distance" else 0.0,
                                       alpha, fdr, lad_code, built)
+    except SnaError as exc:
+        st.warning(str(exc))
+        return
     counts = summary["counts"]
     cols = st.columns(4)
     for col, (label, n) in zip(cols, sorted(counts.items(), key=lambda kv: kv[0] == hs.NOT_SIGNIFICANT)):
@@ -201,13 +208,11 @@ def rates_tab() -> None:
     indicator_id = st.selectbox("Indicator", list(options.index), key="sr_indicator", format_func=lambda i: options.at[i, "title"])
     ind = options.loc[indicator_id]
     db_level = ind["geography"] if level_kind == "lsoa" else level_kind
-    frame = ax.rate_values(indicator_id, db_level, built)
-    if frame["numerator"].notna().sum() < 3:
-        st.info("This indicator has no counts at this level: pick another.")
+    try:
+        frame, result, kind = ax.small_area_rates(indicator_id, db_level, built)
+    except SnaError as exc:
+        st.info(str(exc))
         return
-    multiplier = float(ind["multiplier"] or 1)
-    kind = "binomial" if str(ind["unit"]).startswith("%") else "poisson"
-    frame = frame.assign(eb=rates.empirical_bayes(frame["numerator"], frame["denominator"], multiplier))
     smoothed = st.toggle("Show the smoothed (Empirical Bayes) rate on the map", True, key="sr_eb")
     column = "eb" if smoothed else "value"
     shown = frame[frame["lad_code"] == lad_code] if lad_code and level_kind != "lad" else frame
@@ -217,8 +222,7 @@ def rates_tab() -> None:
                 lad_code if level_kind != "lad" else None)
     st.caption(f"{ind['title']} ({ind['unit']}; {ind['publisher']}, {ind['vintage']}). Darker = higher "
                f"{'smoothed' if smoothed else 'raw'} rate, five classes of equal counts.")
-    result = rates.funnel(frame, multiplier, kind)
-    st.plotly_chart(charts.funnel_figure(result, ind["unit"], "Denominator (population)"), key="sr_funnel")
+    st.plotly_chart(ax.funnel_chart(indicator_id, db_level, built), key="sr_funnel")
     st.caption(f"Limits: {rates.FUNNEL_KINDS[kind]}, 95% (dashed) and 99.8% (solid), around the study-area rate "
                f"{result['target']:.3g}. No over-dispersion allowance is made: with large populations most areas fall "
                "outside, which says the areas genuinely differ, not that each one is unusual.")

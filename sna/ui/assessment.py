@@ -172,3 +172,34 @@ def crime_counts(lad_code: str | None, built: str) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=4)
 def geometry_levels(built: str) -> list[str]:
     return db.levels_with_geometry(ui.cursor())
+
+
+@st.cache_data(show_spinner="Smoothing the rates and drawing the funnel...", max_entries=16)
+def small_area_rates(indicator_id: str, level: str, built: str) -> tuple[pd.DataFrame, dict, str]:
+    """Raw and Empirical Bayes rates and the funnel (areas, limits) of a count-based indicator."""
+    from sna.analysis import rates
+
+    ind = ui.catalogue().set_index("id").loc[indicator_id]
+    frame = db.values(ui.cursor(), indicator_id, level)
+    if frame["numerator"].notna().sum() < 3:
+        raise ChoiceError("This indicator has no counts at this level: pick another.")
+    multiplier = float(ind["multiplier"] or 1)
+    kind = "binomial" if str(ind["unit"]).startswith("%") else "poisson"
+    frame = frame.assign(eb=rates.empirical_bayes(frame["numerator"], frame["denominator"], multiplier))
+    return frame, rates.funnel(frame, multiplier, kind), kind
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def funnel_chart(indicator_id: str, level: str, built: str):
+    """The funnel figure, built once per indicator and level (tens of thousands of points in England)."""
+    from sna.ui import assessment_charts as charts
+
+    _frame, result, _kind = small_area_rates(indicator_id, level, built)
+    return charts.funnel_figure(result, ui.catalogue().set_index("id").at[indicator_id, "unit"], "Denominator (population)")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8, hash_funcs={pd.DataFrame: lambda f: pd.util.hash_pandas_object(f).sum()})
+def bivariate_chart(classes: pd.DataFrame, violence_title: str, built: str):
+    from sna.ui import assessment_charts as charts
+
+    return charts.bivariate_scatter(classes, "Risk index", violence_title)
