@@ -48,27 +48,53 @@ def in_lad(codes: pd.Series) -> pd.Series:
     return codes.map(ax.names(level)["la"]).eq(lad_names.get(lad_code))
 
 
+def index_options() -> pd.DataFrame:
+    """Indicators of this generation with a 'worse' direction (deciles left out: they are coarse ranks)."""
+    return cat[(cat["geography"] == level) & cat["polarity"].isin(list(ri.POLARITY_SIGN)) & ~cat.index.str.endswith("_decile")]
+
+
+def saved_recipe(options: pd.DataFrame) -> dict:
+    """The recipe last chosen on this generation (kept outside the widgets, which a hidden tab drops)."""
+    defaults = {"indicators": [i for i in ri.DEFAULTS.get(level, []) if i in options.index], "weights": {}, "norm": "exponential"}
+    saved = st.session_state.get(f"ri_saved_{level}", defaults)
+    return {**saved, "indicators": [i for i in saved["indicators"] if i in options.index]}
+
+
+def saved_index() -> pd.DataFrame | None:
+    """The index of the saved recipe, for the bivariate tab when the index tab is not open."""
+    saved = saved_recipe(index_options())
+    if not saved["indicators"]:
+        return None
+    weights = tuple(saved["weights"].get(i, 1.0) for i in saved["indicators"])
+    try:
+        return ax.risk_index(level, tuple(saved["indicators"]), weights, saved["norm"], built)[0]
+    except SnaError:
+        return None
+
+
 def risk_tab() -> pd.DataFrame | None:
     st.markdown("**A composite risk index** combines several neighbourhood indicators into one score, built as the "
                 "OECD/JRC handbook on composite indicators sets out. **It means** where the chosen risk factors "
                 "coincide, relative to the rest of the study area. **It does not** measure violence, predict who will "
                 "be harmed, or compare with places outside the study area.")
-    options = cat[(cat["geography"] == level) & cat["polarity"].isin(list(ri.POLARITY_SIGN))
-                  & ~cat.index.str.endswith("_decile")]
-    defaults = [i for i in ri.DEFAULTS.get(level, []) if i in options.index]
-    chosen = st.multiselect("Indicators", list(options.index), default=defaults, key="ri_indicators",
+    options = index_options()
+    saved = saved_recipe(options)
+    chosen = st.multiselect("Indicators", list(options.index), default=saved["indicators"], key="ri_indicators",
                             format_func=lambda i: options.at[i, "title"])
     st.caption(ri.DEFAULTS_NOTE)
     if not chosen:
         st.info("Pick at least one indicator to build an index.")
         return None
     cols = st.columns(min(len(chosen), 5))
-    weights = tuple(float(cols[n % len(cols)].number_input(options.at[i, "title"][:40], 0.0, 10.0, 1.0, 0.5,
-                                                            key=f"ri_w_{i}")) for n, i in enumerate(chosen))
-    norm = st.radio("Normalisation", list(ri.NORMALISATIONS), key="ri_norm", horizontal=True,
+    weights = tuple(float(cols[n % len(cols)].number_input(options.at[i, "title"][:40], 0.0, 10.0,
+                                                            saved["weights"].get(i, 1.0), 0.5, key=f"ri_w_{i}"))
+                    for n, i in enumerate(chosen))
+    methods = list(ri.NORMALISATIONS)
+    norm = st.radio("Normalisation", methods, key="ri_norm", horizontal=True, index=methods.index(saved["norm"]),
                     format_func=lambda k: ri.NORMALISATIONS[k].label)
     st.caption(ri.NORMALISATIONS[norm].explanation + " Direction is handled: every indicator is turned so that "
                "higher = worse before it is combined.")
+    st.session_state[f"ri_saved_{level}"] = {"indicators": chosen, "weights": dict(zip(chosen, weights)), "norm": norm}
     try:
         table, left_out, recipe = ax.risk_index(level, tuple(chosen), weights, norm, built)
     except SnaError as exc:  # a message in this tab; the other tabs still render
@@ -121,7 +147,7 @@ def bivariate_tab(index: pd.DataFrame | None) -> None:
     violence_id = st.selectbox("Violence measure", list(options.index), key="bv_violence",
                                index=list(options.index).index(preferred[0]) if preferred else 0,
                                format_func=lambda i: options.at[i, "title"])
-    if any(i.endswith(("crime_score", "crime_rank")) for i in st.session_state.get("ri_indicators", [])):
+    if any(i.endswith(("crime_score", "crime_rank")) for i in saved_recipe(index_options())["indicators"]):
         st.caption("The index includes the IoD crime domain, which itself counts violence: the two axes overlap.")
     violence = ax.rate_values(violence_id, level, built).set_index("area_code")["value"]
     classes = bivariate.classify(index.set_index("code")["risk_index"], violence)
@@ -281,14 +307,10 @@ def trends_tab() -> None:
         st.markdown(trends.spc_summary(signals))
 
 
-tabs = st.tabs(["Risk index", "High risk x high violence", "Hot spots", "Small-area rates", "Trends"])
-with tabs[0]:
-    index_table = risk_tab()
-with tabs[1]:
-    bivariate_tab(index_table)
-with tabs[2]:
-    hotspot_tab()
-with tabs[3]:
-    rates_tab()
-with tabs[4]:
-    trends_tab()
+# Lazy tabs: only the open tab runs (each tab draws a map; England has 32,844 neighbourhoods).
+tabs = st.tabs(["Risk index", "High risk x high violence", "Hot spots", "Small-area rates", "Trends"],
+               key="assessment_tab", on_change="rerun")
+for tab, render in zip(tabs, [risk_tab, lambda: bivariate_tab(saved_index()), hotspot_tab, rates_tab, trends_tab]):
+    with tab:
+        if tab.open is not False:
+            render()

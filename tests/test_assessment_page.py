@@ -29,6 +29,12 @@ def app(built_db):
     return _run(AppTest.from_file(PAGE, default_timeout=300))
 
 
+def _open(at, tab: str):
+    """Switch the page's lazy tabs (only the open tab runs)."""
+    at.session_state["assessment_tab"] = tab
+    return _run(at)
+
+
 def _frame_with(at, column: str) -> pd.DataFrame:
     found = [d.value for d in at.dataframe if column in d.value.columns]
     assert found, f"no table with column {column}"
@@ -58,16 +64,24 @@ def test_risk_index_with_no_indicator_says_so(app):
 
 
 def test_bivariate_tab_lists(app):
+    app.radio(key="ri_norm").set_value("minmax")
+    _run(app)
+    _open(app, "High risk x high violence")
+    assert not any(d.value.columns.isin(["robust_top"]).any() for d in app.dataframe)  # the index tab did not run
     both = [d.value for d in app.dataframe if "Risk index" in d.value.columns]
     assert len(both) == 2 and len(both[0]) > 0
     app.selectbox(key="bv_violence").set_value("iod25_public_order_weapons")
     _run(app)
     assert any("crime domain" in c.value for c in app.caption)  # the default index includes the crime domain
+    # the recipe chosen in the index tab survives the switch (min-max kept) and is used here
+    _open(app, "Risk index")
+    assert set(_frame_with(app, "weight_share")["normalisation"]) == {"Min-max (0 to 1)"}
 
 
 def test_hot_spots_tab_matches_the_analysis(app, con):
     from sna.analysis import hotspots as hs
 
+    _open(app, "Hot spots")
     metrics = {m.label: int(m.value.replace(",", "")) for m in app.metric}
     shapes = con.execute("SELECT code, geometry FROM areas WHERE level = 'lsoa21' ORDER BY code").df()
     sw = hs.spatial_weights(hs.projected_frame(shapes["code"], shapes["geometry"]))
@@ -85,6 +99,7 @@ def test_hot_spots_tab_matches_the_analysis(app, con):
 
 
 def test_rates_tab(app):
+    _open(app, "Small-area rates")
     outside = _frame_with(app, "position")
     assert (outside["position"].str.contains("99.8")).all()
     app.radio(key="sr_level").set_value("ward")
@@ -96,6 +111,7 @@ def test_rates_tab(app):
 
 
 def test_trends_tab(app):
+    _open(app, "Trends")
     flags = _frame_with(app, "flag")
     assert len(flags) > 10
     app.selectbox(key="tr_la").set_value("E08000026")
@@ -119,7 +135,9 @@ def test_page_opens_on_other_study_areas(area, sources_dir, tmp_path, built_db):
     try:
         at = _run(AppTest.from_file(PAGE, default_timeout=600))
         assert len(at.tabs) == 5
-        if area == "west-yorkshire":
+        for tab in ("High risk x high violence", "Hot spots", "Small-area rates", "Trends"):
+            _open(at, tab)
+        if area == "west-yorkshire":  # the Trends tab is open
             assert any("3 months held: 2016-07, 2017-07, 2018-07" in i.value for i in at.info)
     finally:
         os.environ["SNA_DB"] = str(built_db)
@@ -140,7 +158,10 @@ def test_assessment_page_in_a_real_browser(served_app, browser, artifacts):
         for tab, name in (("High risk x high violence", "bivariate"), ("Hot spots", "hotspots"),
                           ("Small-area rates", "rates"), ("Trends", "trends")):
             page.get_by_role("tab", name=tab).click()
+            page.wait_for_timeout(1000)
+            wait_for_app(page, 180000)
             page.wait_for_timeout(3000)
+            assert page.get_by_text(tab, exact=False).count() >= 1
             page.screenshot(path=str(artifacts / f"assessment_{name}.png"))
             assert page.locator('[data-testid="stException"]').count() == 0
         assert not log.unexplained(), (list(log), log.failed)
