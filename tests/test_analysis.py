@@ -252,3 +252,9 @@ def test_counts_are_not_compared_with_england():
     f = trends.flag(wide, "higher_worse", comparable=False)
     assert f["england"] is None and f["flag"] == "worsening" and "not compared" in f["versus_england"]
     assert trends.is_count("episodes of need (count)") and not trends.is_count("rate per 10,000 children")
+
+
+def test_flag_without_an_england_figure_still_reads_the_direction():
+    wide = pd.DataFrame({"Local authority": [138.0, 189.0], "Region": [130.0, 141.0]}, index=["2023", "2024"])
+    f = trends.flag(wide, "higher_worse")
+    assert f["flag"] == "worsening (no England figure)" and f["versus_england"] == "no England value"

@@ -75,6 +75,9 @@ def flag(wide: pd.DataFrame, polarity: str, comparable: bool = True) -> dict:
         out["versus_england"] = "a count: not compared with England"
         worsening = worse_way and out["direction"] == ("rising" if worse_way == "higher" else "falling")
         out["flag"] = "worsening" if worsening else "no concern flagged" if out["change"] is not None else "not enough data"
+    elif worse_way and out["change"] is not None:  # no England figure for this period
+        worsening = out["direction"] == ("rising" if worse_way == "higher" else "falling")
+        out["flag"] = "worsening (no England figure)" if worsening else "no concern flagged (no England figure)"
     return out
 
 
