@@ -85,6 +85,7 @@ PAGES = [
     ("pages/1_Area_explorer.py", "Area explorer", "map any indicator by neighbourhood, ward or local authority, rank areas and open an area's profile"),
     ("pages/2_Priority_schools.py", "Priority schools", "schools in the places with the greatest need"),
     ("pages/3_Places.py", "Places", "the place-based impact areas and routes"),
+    ("pages/5_Assessment.py", "Assessment", "a composite risk index with its uncertainty, high risk x high violence, tested hot spots, honest small-area rates and trends"),
     ("pages/4_Data_and_methods.py", "Data and methods", "every indicator's definition, source, vintage and licence, and how figures are made"),
 ]
 
