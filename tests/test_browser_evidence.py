@@ -17,6 +17,7 @@ SHARED = "Area_explorer?ind=police_robbery_rate&lvl=ward&cls=equal_interval&k=4&
 def test_shared_url_restores_the_view_and_downloads_the_pack(browser, served_app, artifacts, tmp_path):
     page, errors, failed = open_app(browser, served_app, SHARED, height=1000)
     page.wait_for_selector(".st-key-profile", state="visible", timeout=90000)
+    page.wait_for_selector(".st-key-ranked h3", state="visible", timeout=90000)  # drawn after the profile
     headings = " ".join(page.locator("h3").all_inner_texts())
     assert "Robbery" in headings and "Ranked wards" in headings
     assert "Profile: Ladywood" in page.locator(".st-key-profile").inner_text()
