@@ -182,15 +182,21 @@ export default function (component) {
   let state = parentElement.__snaMap;
   if (!state) state = parentElement.__snaMap = setup(component);
   state.setTriggerValue = setTriggerValue;
+  state.timing = state.timing || { called: performance.now() };
   state.data = data;
   state.version += 1;
   const version = state.version;
-  state.container.style.height = `${data.height || 520}px`;
+  // On a narrow screen the map is about as tall as it is wide (no empty bands above and below).
+  const width = state.container.clientWidth || parentElement.host?.clientWidth || 0;
+  const height = data.height || 520;
+  state.container.style.height = `${width && width < 640 ? Math.max(300, Math.min(height, Math.round(width * 1.05))) : height}px`;
   state.container.setAttribute("aria-label", data.alt || "Map");
   state.clear.hidden = !(data.multi && data.multi.length);
   MAPS[data.name || key] = state;
 
-  Promise.all([loadLibrary(data.lib), loadGeometry(data.geo), data.outline ? loadGeometry(data.outline) : null])
+  const mark = (name) => (value) => { state.timing[name] = state.timing[name] || performance.now(); return value; };
+  Promise.all([loadLibrary(data.lib).then(mark("library")), loadGeometry(data.geo).then(mark("geometry")),
+               data.outline ? loadGeometry(data.outline) : null])
     .then(([deck, geo, outline]) => {
       if (version !== state.version) return;
       state.deck = deck; state.geo = geo; state.outline = outline;
@@ -200,7 +206,11 @@ export default function (component) {
           views: new deck.MapView({ repeat: false }), initialViewState: { longitude: -1.9, latitude: 52.5, zoom: 8 },
           getTooltip: (info) => {
             const text = info && info.object ? tooltipText(state, info.object.a) : null;
-            return text && { text, style: { backgroundColor: "#1b2631", color: "white", fontSize: "13px", whiteSpace: "pre-line" } };
+            // Text, never HTML; flipped to the left or above the pointer so it stays inside the map.
+            const w = state.container.clientWidth, h = state.container.clientHeight;
+            const dx = info.x > w / 2 ? "calc(-100% - 20px)" : "0", dy = info.y > h / 2 ? "calc(-100% - 20px)" : "0";
+            return text && { text, style: { backgroundColor: "#1b2631", color: "white", fontSize: "13px", whiteSpace: "pre-line",
+                                            maxWidth: `${Math.max(160, Math.min(320, w - 40))}px`, transform: `translate(${dx}, ${dy})` } };
           },
           onClick: (info, event) => pick(state, info, event),
           getCursor: ({ isHovering }) => (isHovering ? "pointer" : "grab"),
@@ -210,6 +220,7 @@ export default function (component) {
               state.root.dataset.drawn = String(state.version);
               state.root.dataset.level = state.data.geo;
               state.drawnAt = performance.now();
+              state.timing.drawn = state.timing.drawn || state.drawnAt;
             }
           },
           onError: (error) => { state.root.dataset.error = String(error && error.message); },
