@@ -7,18 +7,27 @@ const LIBS = (globalThis.__snaMapLibs = globalThis.__snaMapLibs || {});
 const GEOMETRY = (globalThis.__snaMapGeometry = globalThis.__snaMapGeometry || {});
 const MAPS = (globalThis.__snaMaps = globalThis.__snaMaps || {});
 
-function loadLibrary(url) {
-  if (globalThis.deck && globalThis.deck.Deck) return Promise.resolve(globalThis.deck);
+function loadScript(url) {
   if (!LIBS[url]) {
     LIBS[url] = new Promise((resolve, reject) => {
       const script = document.createElement("script");
       script.src = url;
-      script.onload = () => resolve(globalThis.deck);
+      script.onload = () => resolve();
       script.onerror = () => { delete LIBS[url]; reject(new Error("could not load the map library")); };
       document.head.appendChild(script);
     });
   }
   return LIBS[url];
+}
+
+// The scripts in order (deck.gl core, then layers, which extends the global `deck`).
+function loadLibrary(urls) {
+  if (globalThis.deck && globalThis.deck.Deck && globalThis.deck.PolygonLayer) return Promise.resolve(globalThis.deck);
+  // Each UMD bundle assigns globalThis.deck: keep what the earlier ones defined.
+  return urls.reduce((done, url) => done.then(() => {
+    const before = globalThis.deck;
+    return loadScript(url).then(() => { globalThis.deck = Object.assign({}, before || {}, globalThis.deck); });
+  }), Promise.resolve()).then(() => globalThis.deck);
 }
 
 // Binary layout written by geo.display.pack_polygons.
@@ -215,6 +224,8 @@ export default function (component) {
           onClick: (info, event) => pick(state, info, event),
           getCursor: ({ isHovering }) => (isHovering ? "pointer" : "grab"),
           onAfterRender: () => {
+            const drawn = state.deckgl && state.deckgl.props.layers;
+            if (!drawn || !drawn.length || !drawn.every((layer) => layer.isLoaded)) return;
             if (state.drawnVersion !== state.version) {
               state.drawnVersion = state.version;
               state.root.dataset.drawn = String(state.version);

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Callable
@@ -56,22 +55,33 @@ def _write(path: Path, content: bytes) -> None:
     os.replace(tmp, path)
 
 
-@st.cache_resource(show_spinner=False)
-def _library(folder: str) -> str:
+DECKGL_NPM = Path(__file__).resolve().parents[2] / "vendor" / "deckgl" / "9.0.12"  # from npm by scripts/setup.sh
+
+
+def _library_sources() -> list[tuple[Path, str]]:
+    """deck.gl core and layers from npm (0.7 MB) when setup fetched them, else the pydeck wheel's bundle (2.6 MB)."""
+    npm = [DECKGL_NPM / "core.min.js", DECKGL_NPM / "layers.min.js"]
+    if all(p.is_file() and p.stat().st_size for p in npm):
+        return [(p, f"deckgl-9.0.12-{p.name}") for p in npm]
     import pydeck
 
-    source = Path(pydeck.__file__).parent / "nbextension" / "static" / "index.js"
-    name = f"deckgl-pydeck-{package_version('pydeck')}.js"
-    target = Path(folder) / name
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-    return name
+    return [(Path(pydeck.__file__).parent / "nbextension" / "static" / "index.js", f"deckgl-pydeck-{package_version('pydeck')}.js")]
 
 
-def library_url() -> str:
-    """deck.gl's bundle, copied from the installed pydeck wheel once per server process."""
-    return asset_url(_library(str(static_folder())))
+@st.cache_resource(show_spinner=False)
+def _library(folder: str) -> list[str]:
+    names = []
+    for source, name in _library_sources():
+        target = Path(folder) / name
+        if not target.exists() or target.stat().st_size != source.stat().st_size:
+            _write(target, source.read_bytes())
+        names.append(name)
+    return names
+
+
+def library_urls() -> list[str]:
+    """The deck.gl scripts to load in order, copied beside the app once per server process."""
+    return [asset_url(name) for name in _library(str(static_folder()))]
 
 
 @st.cache_resource(show_spinner=False)

@@ -166,7 +166,7 @@ def area_map(*, key: str, level: str, values: dict, focus: pd.DataFrame, on_pick
     geo_url, _ = deckmap.geometry(level)
     outline_url, _ = deckmap.geometry("lad")
     labels = focus["code"].tolist() if len(focus) <= 40 and focus["level"].eq("lad").all() else []
-    data = {"name": key, "lib": deckmap.library_url(), "geo": geo_url, "outline": outline_url, **values,
+    data = {"name": key, "lib": deckmap.library_urls(), "geo": geo_url, "outline": outline_url, **values,
             "sel": list(selected or []), "multi": list(chosen or []), "labels": labels, "bounds": _bounds(focus),
             "height": height, "alt": alt}
     deckmap.mount(key, data, on_pick)
