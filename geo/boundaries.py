@@ -57,10 +57,11 @@ def display_geometry(frame: gpd.GeoDataFrame, tolerance_m: float = 12.0) -> gpd.
 
 def simplify_together(geoms, tolerance: float):
     """Coverage simplification (shared edges stay shared). Coarse boundary sets with degenerate
-    rings can make GEOS refuse; those fall back to simplifying each polygon alone."""
+    rings can make GEOS refuse (or, for all of England's LSOAs, return nothing, which shapely then fails
+    to reshape: ValueError); those fall back to simplifying each polygon alone."""
     try:
         return shapely.coverage_simplify(geoms, tolerance)
-    except shapely.errors.GEOSException:
+    except (shapely.errors.GEOSException, ValueError):
         return shapely.simplify(geoms, tolerance, preserve_topology=True)
 
 
