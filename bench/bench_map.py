@@ -10,7 +10,8 @@
    (the page's Rerun button), both until the script run is shown and the map drawn.
 
 Usage: python bench/bench_map.py [--rounds 3] [--no-explorer]   (SNA_DB picks the build; for England:
-SNA_DB=/tmp/map-england.duckdb python bench/bench_map.py --rounds 1 --no-explorer)
+SNA_DB=/tmp/map-england.duckdb SNA_BENCH_INDICATORS=iod19_imd_score,iod19_income_rank python bench/bench_map.py
+--rounds 1 --no-explorer: England's build has 2011 LSOA boundaries only)
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_explorer import _serve, local_leaflet  # noqa: E402
 from sna.config import settings  # noqa: E402
 
-INDICATORS = ["iod25_violence_with_injury", "iod25_crime_score"]
+INDICATORS = os.environ.get("SNA_BENCH_INDICATORS", "iod25_violence_with_injury,iod25_crime_score").split(",")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--use-gl=angle", "--use-angle=swiftshader"]
 MAP_DRAWN = """(after) => { const s = globalThis.__snaMaps && globalThis.__snaMaps.map;
     return !!s && s.version > after && s.root.dataset.drawn === String(s.version); }"""
 
 
 def naive_geojson(level: str) -> tuple[int, int]:
-    """(areas, bytes) of naive GeoJSON of a level: every column, full-precision geometry."""
+    """(areas, bytes) of naive GeoJSON of a level: every column, full-precision geometry (display if none)."""
     import geopandas as gpd
 
     from geo import from_wkb
@@ -45,7 +46,9 @@ def naive_geojson(level: str) -> tuple[int, int]:
     con = db.connect()
     full = db.query(con, "SELECT * FROM areas WHERE level = ?", [level])
     con.close()
-    text = gpd.GeoDataFrame(full.drop(columns=["geometry", "display"]), geometry=from_wkb(full["geometry"]), crs=4326).to_json()
+    # The England build keeps only the display geometry (geometry is NULL there): use it when it is.
+    geometry = full["geometry"].where(full["geometry"].notna(), full["display"])
+    text = gpd.GeoDataFrame(full.drop(columns=["geometry", "display"]), geometry=from_wkb(geometry), crs=4326).to_json()
     return len(full), len(text.encode())
 
 
@@ -162,7 +165,13 @@ def main() -> None:
         sys.exit(f"No database at {settings().db_path}: python -m sna build")
     if not local_leaflet():
         sys.exit("npm is needed once to fetch Leaflet for the folium page (apt-get install -y npm)")
-    n, naive = naive_geojson("lsoa21")
+    from sna import db
+    from sna.analysis import values as ex
+
+    con = db.connect()
+    level = ex.db_level(ex.indicator(ex.catalogue(con), INDICATORS[0]), "lsoa")
+    con.close()
+    n, naive = naive_geojson(level)
     env = {**os.environ, "SNA_BENCH_INDICATORS": ",".join(INDICATORS)}
     servers = {"map": _serve(ROOT / "bench" / "map_page.py", env)}
     if not args.no_folium:
@@ -192,7 +201,7 @@ def main() -> None:
         got = [t for t in times.get(kind, []) if t is not None]
         return statistics.median(got) if got else None
 
-    print(f"areas: {n:,} LSOAs (2021); naive GeoJSON {naive:,} B. Machine shared with other sessions (2 cores).")
+    print(f"areas: {n:,} LSOAs ({level}); naive GeoJSON {naive:,} B. Machine shared with other sessions (2 cores).")
     folium = med("folium")
     for kind in ("map", "explorer"):
         if kind in times:

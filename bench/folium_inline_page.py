@@ -1,5 +1,5 @@
 """Bench page: the comparison map of issue 10, a folium choropleth of every LSOA of the study area at
-full precision (the `geometry` column, BGC boundaries) rendered to HTML with Leaflet and jQuery
+full precision (the `geometry` column, BGC boundaries; the display geometry where a build keeps no other, as England's does) rendered to HTML with Leaflet and jQuery
 inlined from their npm packages (bench/static, fetched by bench_map.py) and embedded with
 components.html. Nothing is fetched from a CDN, so it draws offline."""
 
@@ -33,7 +33,8 @@ def page_html(indicator_id: str, built: str) -> str:
     frame = ex.area_values(con, ind, "lsoa", list(db.lad_names(con)))
     classes = ex.map_classes(frame["value"], ind, "quantiles", 5)
     colour = {c: hex_colour(classes.colours[k]) if k >= 0 else "#c8c8c8" for c, k in zip(frame["code"], classes.classes)}
-    full = db.query(con, "SELECT code, name, geometry FROM areas WHERE level = ?", [level])
+    # The England build keeps only the display geometry (geometry is NULL there): use it when it is.
+    full = db.query(con, "SELECT code, name, coalesce(geometry, display) AS geometry FROM areas WHERE level = ?", [level])
     gdf = gpd.GeoDataFrame(full[["code", "name"]], geometry=from_wkb(full["geometry"]), crs=4326)
     gdf["value"] = gdf["code"].map(dict(zip(frame["code"], frame["value"])))
     m = folium.Map(location=[52.5, -1.9], zoom_start=10, tiles=None)

@@ -152,6 +152,19 @@ function render(state) {
     ? `Several areas: click to add or remove (${(state.data.multi || []).length} chosen)` : "";
 }
 
+// On a narrow screen the map is about as tall as it is wide (no empty bands above and below);
+// the view is fitted again when the height changes.
+function fitHeight(state) {
+  const width = state.root.clientWidth, height = (state.data && state.data.height) || 520;
+  const want = `${width && width < 640 ? Math.max(300, Math.min(height, Math.round(width * 1.05))) : height}px`;
+  if (state.container.style.height !== want) {
+    state.container.style.height = want;
+    state.boundsKey = null;
+    return true;
+  }
+  return false;
+}
+
 function setup(component) {
   const { parentElement } = component;
   const root = document.createElement("div");
@@ -183,6 +196,7 @@ function setup(component) {
     render(state);
   };
   clear.onclick = () => state.setTriggerValue("pick", { clear: true, n: Date.now() });
+  if (globalThis.ResizeObserver) new ResizeObserver(() => { if (state.data && fitHeight(state)) render(state); }).observe(root);
   return state;
 }
 
@@ -195,10 +209,7 @@ export default function (component) {
   state.data = data;
   state.version += 1;
   const version = state.version;
-  // On a narrow screen the map is about as tall as it is wide (no empty bands above and below).
-  const width = state.container.clientWidth || parentElement.host?.clientWidth || 0;
-  const height = data.height || 520;
-  state.container.style.height = `${width && width < 640 ? Math.max(300, Math.min(height, Math.round(width * 1.05))) : height}px`;
+  fitHeight(state);
   state.container.setAttribute("aria-label", data.alt || "Map");
   state.clear.hidden = !(data.multi && data.multi.length);
   MAPS[data.name || key] = state;

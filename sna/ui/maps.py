@@ -1,6 +1,8 @@
-"""Map drawing for every page: pydeck layers, views and the compact Deck, over choropleth classes
-from sna.analysis. No tiles are reachable offline, so maps draw LA outlines and labels as layers
-(map_style=None); a basemap URL can be configured for the hosted site with SNA_BASEMAP_STYLE."""
+"""Map drawing for every page. area_map is the clickable map (sna.ui.deckmap: geometry sent once per
+level, per-rerun classes and tooltip values, clicks back to Python); pages move to it one by one. The
+pydeck layers, views and compact Deck below still serve the maps not yet moved (priority schools,
+places). No tiles are reachable offline, so maps draw LA outlines and labels as layers (map_style=None);
+a basemap URL can be configured for the hosted site with SNA_BASEMAP_STYLE (pydeck maps only)."""
 
 from __future__ import annotations
 
