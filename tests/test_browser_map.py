@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 import shapely
+import shapely.ops
 
 from conftest import open_page, wait_for_app
 from geo import from_wkb
@@ -69,8 +70,6 @@ def choose_level(page, label: str) -> None:
 
 
 def test_click_opens_profile_at_every_level(browser, served_app, con, artifacts):
-    import shapely.ops  # noqa: F401 - polylabel
-
     page, log = open_page(browser, served_app, "Area_explorer", 1280, 900)
     wait_drawn(page)
     code, name, lon, lat = roomiest(con, "lsoa21", "E08000026")  # Coventry
@@ -152,5 +151,30 @@ def test_phone_shows_whole_map(browser, served_app, artifacts):
     canvas = page.locator(".sna-map-canvas canvas").bounding_box()
     assert canvas["width"] <= box["width"] + 0.5
     page.screenshot(path=str(artifacts / "map_phone.png"))
+    assert log.unexplained() == []
+    page.close()
+
+
+def test_select_several_areas(browser, served_app, con, artifacts):
+    """"Select several" then two clicks: both areas outlined (the list for a custom area); "Clear" empties it."""
+    page, log = open_page(browser, served_app, "Area_explorer", 1280, 900)
+    wait_drawn(page)
+    page.locator(".sna-map-multi").click()
+    picked = []
+    for lad in ("E08000026", "E08000029"):  # Coventry, Solihull
+        code, _, lon, lat = roomiest(con, "lsoa21", lad)
+        before = map_version(page)
+        click_lonlat(page, lon, lat)
+        wait_drawn(page, before)
+        wait_for_app(page)
+        picked.append(code)
+    assert page.evaluate("() => globalThis.__snaMaps.map.data.multi") == picked
+    assert page.locator(".st-key-profile").count() == 0  # choosing several does not open a profile
+    page.wait_for_timeout(1000)
+    page.locator(".sna-map-canvas").screenshot(path=str(artifacts / "map_several.png"))
+    before = map_version(page)
+    page.locator(".sna-map-clear").click()
+    wait_drawn(page, before)
+    assert page.evaluate("() => globalThis.__snaMaps.map.data.multi") == []
     assert log.unexplained() == []
     page.close()
