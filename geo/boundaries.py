@@ -58,7 +58,8 @@ def display_geometry(frame: gpd.GeoDataFrame, tolerance_m: float = 12.0) -> gpd.
 
 def simplify_together(geoms, tolerance: float):
     """Coverage simplification (shared edges stay shared). Coarse boundary sets with degenerate
-    rings can make GEOS refuse; those fall back to simplifying each polygon alone. Missing
+    rings can make GEOS refuse (or, for all of England's LSOAs, return nothing, which shapely then fails
+    to reshape: ValueError); those fall back to simplifying each polygon alone. Missing
     geometries stay missing (an area held without boundaries, e.g. West Yorkshire's 2021 LSOAs;
     GEOS would return nothing for them and break the array's shape)."""
     geoms = np.asarray(geoms, dtype=object)
@@ -68,7 +69,7 @@ def simplify_together(geoms, tolerance: float):
     out = geoms.copy()
     try:
         out[present] = shapely.coverage_simplify(geoms[present], tolerance)
-    except shapely.errors.GEOSException:
+    except (shapely.errors.GEOSException, ValueError):
         out[present] = shapely.simplify(geoms[present], tolerance, preserve_topology=True)
     return out
 

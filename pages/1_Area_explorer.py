@@ -72,8 +72,8 @@ ind = ex.indicator(cat, indicator_id)
 st.subheader(ind["title"])
 st.caption(f"Unit: {ind['unit']}. Higher is {ex.POLARITY_WORDS.get(ind['polarity'], '')}. "
            f"Source: {ind['publisher']} ({ind['vintage']}), {ind['licence']}. Choose the indicator, geography and "
-           "local authorities in the sidebar; hover over the map for values; find or pick an area below the map "
-           "to open its profile.")
+           "local authorities in the sidebar; hover over the map for values; click an area, or find or pick one below "
+           "the map, to open its profile.")
 with st.expander("About this indicator"):
     st.write(ind["definition"])
     if ind.get("aggregation_text"):
@@ -87,22 +87,15 @@ except ChoiceError as exc:
 
 level = ex.db_level(ind, level_key)
 classes = ex.map_classes(frame["value"], ind, scheme, k)
-geo_rows = ui.polygons(level)
-rows = maps.map_rows(geo_rows, frame, classes, ind)
-lad_rows = ui.polygons("lad")
 selected = st.session_state.get("selected")
-layers = [maps.choropleth_layer(rows), maps.boundary_layer(lad_rows, "la_boundaries"),
-          maps.label_layer(ui.areas("lad"), "la_labels")]
-if selected and selected[1] == level:
-    layers.append(maps.highlight_layer([g for g in geo_rows if g["c"] == selected[0]]))
-view = maps.view_for(ui.areas("lad").query("code in @lad_codes"), width_px=480, height_px=520)
 
 map_col, legend_col = st.columns([3, 1], gap="medium")
 with map_col:
-    # No on_select: Streamlit's click selection did not pick among 1,700 polygons in testing and greys out
-    # every other area when it does; areas are opened from the search and the list below instead.
-    st.pydeck_chart(maps.deck(layers, view, maps.tooltip(ind, level_key)), height=540, key="map",
-                    alt=f"Map of {ind['title']} by {ex.LEVELS[level_key].noun}; the ranked table below lists the same values.")
+    # Geometry goes to the browser once per level; each rerun sends only classes and tooltip values.
+    maps.area_map(key="map", level=level, values=maps.indicator_layer(maps.geometry_index(level), frame, classes, ind, level_key),
+                  focus=ui.areas("lad").query("code in @lad_codes"), on_pick=lambda pick: maps.apply_pick(st.session_state, pick, level),
+                  selected=[selected[0]] if selected and selected[1] == level else [], chosen=st.session_state.get("map_chosen", []),
+                  height=540, alt=f"Map of {ind['title']} by {ex.LEVELS[level_key].noun}; the ranked table below lists the same values.")
 with legend_col, st.container(key="legend"):
     st.markdown(f"**{fmt.sentence(ind['unit'])}**")
     st.table(charts.legend_styler(classes.legend))

@@ -59,7 +59,7 @@ def legend_text(page) -> str:
 
 def test_area_explorer_map_legend_table_and_indicator_change(browser, served_app, artifacts):
     page, errors, failed = open_app(browser, served_app, "Area_explorer")
-    page.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas", state="visible", timeout=90000)
+    page.wait_for_selector(".sna-map[data-drawn] canvas", state="visible", timeout=90000)
     page.wait_for_selector(".st-key-legend table", state="visible", timeout=30000)
     page.wait_for_selector(".st-key-ranked [data-testid='stDataFrame']", state="visible", timeout=30000)
     before = legend_text(page)
@@ -77,7 +77,7 @@ def test_area_explorer_map_legend_table_and_indicator_change(browser, served_app
     wait_for_app(page)
     after = legend_text(page)
     assert after != before and "Per 1,000 residents per month" in page.locator(".st-key-legend").inner_text()
-    page.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas", state="visible", timeout=60000)
+    page.wait_for_selector(".sna-map[data-drawn] canvas", state="visible", timeout=60000)
     page.wait_for_timeout(2500)
     page.screenshot(path=str(artifacts / "explorer_map_police.png"))
 
@@ -105,7 +105,7 @@ def test_area_explorer_map_legend_table_and_indicator_change(browser, served_app
 
 def test_area_explorer_narrow_window(browser, served_app, artifacts):
     page, errors, failed = open_app(browser, served_app, "Area_explorer", width=420, height=900)
-    page.wait_for_selector("[data-testid='stDeckGlJsonChart'] canvas", state="visible", timeout=90000)
+    page.wait_for_selector(".sna-map[data-drawn] canvas", state="visible", timeout=90000)
     page.wait_for_selector(".st-key-legend table", state="visible", timeout=30000)
     page.wait_for_timeout(2500)
     page.screenshot(path=str(artifacts / "explorer_narrow.png"))

@@ -1,6 +1,8 @@
-"""Map drawing for every page: pydeck layers, views and the compact Deck, over choropleth classes
-from sna.analysis. No tiles are reachable offline, so maps draw LA outlines and labels as layers
-(map_style=None); a basemap URL can be configured for the hosted site with SNA_BASEMAP_STYLE."""
+"""Map drawing for every page. area_map is the clickable map (sna.ui.deckmap: geometry sent once per
+level, per-rerun classes and tooltip values, clicks back to Python); pages move to it one by one. The
+pydeck layers, views and compact Deck below still serve the maps not yet moved (priority schools,
+places). No tiles are reachable offline, so maps draw LA outlines and labels as layers (map_style=None);
+a basemap URL can be configured for the hosted site with SNA_BASEMAP_STYLE (pydeck maps only)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import html
 import json
 import math
 import os
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -120,3 +123,78 @@ def tooltip(ind: dict, level_key: str) -> dict:
     return {"html": f"<b>{{n}}</b> <span style='opacity:.75'>{{c}}</span><br/>{{v}} <i>{unit}</i>"
                     f"<br/>Rank {{r}} in the areas shown (1 = {first})" + decile,
             "style": TOOLTIP_STYLE}
+
+
+# --- The clickable map (sna.ui.deckmap): geometry once per level, values per rerun -------------
+
+def _bounds(frame: pd.DataFrame, geometry_column: str = "display") -> list[float]:
+    geoms = from_wkb(frame[geometry_column].dropna())
+    return [round(float(b), 5) for b in shapely.total_bounds(geoms)] if len(geoms) else [-2.1, 52.3, -1.7, 52.7]
+
+
+def indicator_layer(index: dict[str, int], frame: pd.DataFrame, mc: MapClasses, ind: dict, level_key: str) -> dict:
+    """Per-area classes and tooltip values aligned to the geometry file's order (index: code -> position).
+
+    cls: class (-1 no data, -2 not among the areas shown); tip: short templates and one short value
+    per area (the browser writes the tooltip as text, never as HTML)."""
+    n = len(index)
+    cls: list[int] = [-2] * n
+    v: list[str | None] = [None] * n
+    r: list[int | None] = [None] * n
+    d: list[int | None] = [None] * n
+    unit = ind["unit"] or ""
+    for row, c in zip(frame.itertuples(index=False), mc.classes):
+        i = index.get(row.code)
+        if i is None:
+            continue
+        cls[i] = int(c)
+        v[i] = format_value(row.value, unit)
+        r[i] = None if pd.isna(row.rank) else int(row.rank)
+        d[i] = None if pd.isna(row.decile) else int(row.decile)
+    total = int(frame["value"].notna().sum())
+    tip = {"value": "{v} " + unit, "v": v, "rank": f"Rank {{r}} of {total} in the areas shown (1 = {RANK_ONE[ind['polarity']]})",
+           "r": r}
+    if level_key == "lsoa" and ind.get("decile_indicator"):
+        tip.update(decile="National decile: {d} (1 = most deprived 10%)", d=d)
+    return {"cls": cls, "pal": [list(map(int, c)) for c in mc.colours], "nodata": list(NO_DATA), "tip": tip}
+
+
+def area_map(*, key: str, level: str, values: dict, focus: pd.DataFrame, on_pick: Callable[[dict], None],
+             selected: list[str] | None = None, chosen: list[str] | None = None, height: int = 540, alt: str = "Map") -> None:
+    """The clickable map of one level: `values` from indicator_layer, framed on `focus` (areas with a
+    display geometry, e.g. the chosen local authorities, which are also labelled). Selected areas are
+    outlined in blue, areas chosen with "Select several" (or shift-click) in magenta. on_pick gets
+    {"code", "add"} for a click or {"clear": True}, before the next run."""
+    from sna.ui import deckmap
+
+    geo_url, _ = deckmap.geometry(level)
+    outline_url, _ = deckmap.geometry("lad")
+    labels = focus["code"].tolist() if len(focus) <= 40 and focus["level"].eq("lad").all() else []
+    data = {"name": key, "lib": deckmap.library_urls(), "geo": geo_url, "outline": outline_url, **values,
+            "sel": list(selected or []), "multi": list(chosen or []), "labels": labels, "bounds": _bounds(focus),
+            "height": height, "alt": alt}
+    deckmap.mount(key, data, on_pick)
+
+
+def geometry_index(level: str) -> dict[str, int]:
+    """code -> position in the level's geometry file (for indicator_layer)."""
+    from sna.ui import deckmap
+
+    return deckmap.geometry(level)[1]
+
+
+def apply_pick(state, payload: dict, level: str, chosen_key: str = "map_chosen") -> None:
+    """What a click on the map does to the session state (a mapping): a plain click opens the area's
+    profile (state["selected"] = (code, level), as the search does); "Select several" or shift-click
+    adds or removes the area in state[chosen_key] (a list of codes); "Clear" empties that list."""
+    if payload.get("clear"):
+        state[chosen_key] = []
+        return
+    code = payload.get("code")
+    if not isinstance(code, str) or not code:
+        return
+    if payload.get("add"):
+        chosen = list(state.get(chosen_key) or [])
+        state[chosen_key] = [c for c in chosen if c != code] if code in chosen else [*chosen, code]
+    else:
+        state["selected"] = (code, level)

@@ -1,0 +1,268 @@
+// The product's map (st.components.v2): deck.gl is loaded once per page from the installed pydeck
+// wheel (served by Streamlit's static serving), each level's geometry is fetched once by URL and kept
+// in the browser, and every rerun brings only per-area classes, tooltip values and the selection.
+// Streamlit calls this function again, with the same parentElement, whenever the data changes.
+
+const LIBS = (globalThis.__snaMapLibs = globalThis.__snaMapLibs || {});
+const GEOMETRY = (globalThis.__snaMapGeometry = globalThis.__snaMapGeometry || {});
+const MAPS = (globalThis.__snaMaps = globalThis.__snaMaps || {});
+
+function loadScript(url) {
+  if (!LIBS[url]) {
+    LIBS[url] = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => resolve();
+      script.onerror = () => { delete LIBS[url]; reject(new Error("could not load the map library")); };
+      document.head.appendChild(script);
+    });
+  }
+  return LIBS[url];
+}
+
+// The scripts in order (deck.gl core, then layers, which extends the global `deck`).
+function loadLibrary(urls) {
+  if (globalThis.deck && globalThis.deck.Deck && globalThis.deck.PolygonLayer) return Promise.resolve(globalThis.deck);
+  // Each UMD bundle assigns globalThis.deck: keep what the earlier ones defined.
+  return urls.reduce((done, url) => done.then(() => {
+    const before = globalThis.deck;
+    return loadScript(url).then(() => { globalThis.deck = Object.assign({}, before || {}, globalThis.deck); });
+  }), Promise.resolve()).then(() => globalThis.deck);
+}
+
+// Binary layout written by geo.display.pack_polygons.
+function unpack(buffer) {
+  const view = new DataView(buffer);
+  const headerLength = view.getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, headerLength)));
+  let offset = 4 + headerLength;
+  const take = (Type, n) => { const a = new Type(buffer, offset, n); offset += n * Type.BYTES_PER_ELEMENT; return a; };
+  const partArea = take(Uint32Array, header.parts);
+  const partRing = take(Uint32Array, header.parts + 1);
+  const ringVertex = take(Uint32Array, header.rings + 1);
+  const coords = take(Float32Array, header.vertices * 2);
+  const parts = new Array(header.parts);
+  for (let p = 0; p < header.parts; p++) {
+    const r0 = partRing[p], r1 = partRing[p + 1], v0 = ringVertex[r0], v1 = ringVertex[r1];
+    const holes = [];
+    for (let r = r0 + 1; r < r1; r++) holes.push(2 * (ringVertex[r] - v0));
+    const polygon = holes.length ? { positions: coords.subarray(2 * v0, 2 * v1), holeIndices: holes }
+                                  : coords.subarray(2 * v0, 2 * v1);
+    parts[p] = { a: partArea[p], polygon };
+  }
+  const index = new Map(header.codes.map((c, i) => [c, i]));
+  return { ...header, parts, index };
+}
+
+function loadGeometry(url) {
+  if (!GEOMETRY[url]) {
+    GEOMETRY[url] = fetch(url).then((r) => {
+      if (!r.ok) throw new Error(`map geometry ${r.status}`);
+      return r.arrayBuffer();
+    }).then(unpack).catch((e) => { delete GEOMETRY[url]; throw e; });
+  }
+  return GEOMETRY[url];
+}
+
+function fitView(deck, bounds, width, height) {
+  const vp = new deck.WebMercatorViewport({ width: Math.max(width, 50), height: Math.max(height, 50) });
+  const pad = Math.min(24, width / 10, height / 10);
+  const { longitude, latitude, zoom } = vp.fitBounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]], { padding: pad });
+  return { longitude, latitude, zoom: Math.min(Math.max(zoom, 4), 16), pitch: 0, bearing: 0 };
+}
+
+function tooltipText(state, area) {
+  const d = state.data, geo = state.geo;
+  const cls = d.cls[area];
+  if (cls === undefined || cls < -1) return null;
+  const name = geo.names[area], code = geo.codes[area];
+  if (!d.tip) return `${name} (${code})`;
+  const fill = (template) => template.replace(/\{(\w)\}/g, (_, k) => {
+    const v = d.tip[k] ? d.tip[k][area] : "";
+    return v === null || v === undefined ? "" : String(v);
+  });
+  const lines = [`${name} (${code})`, fill(d.tip.value)];
+  if (d.tip.rank && d.tip.r[area] !== null) lines.push(fill(d.tip.rank));
+  else if (d.tip.rank) lines.push("Not ranked");
+  if (d.tip.decile && d.tip.d && d.tip.d[area]) lines.push(fill(d.tip.decile));
+  return lines.join("\n");
+}
+
+function layers(state) {
+  const { deck, geo, outline, data } = state;
+  const palette = data.pal, nodata = data.nodata;
+  const selected = new Set((data.sel || []).map((c) => geo.index.get(c)));
+  const multi = new Set((data.multi || []).map((c) => geo.index.get(c)));
+  const out = [
+    new deck.PolygonLayer({
+      id: "areas", data: geo.parts, getPolygon: (p) => p.polygon, positionFormat: "XY", _normalize: true,
+      filled: true, stroked: false, pickable: true, autoHighlight: true, highlightColor: [30, 60, 90, 110],
+      getFillColor: (p) => {
+        const c = data.cls[p.a];
+        if (c === undefined || c < -1) return [0, 0, 0, 0];
+        return c < 0 ? nodata : palette[c];
+      },
+      updateTriggers: { getFillColor: state.version },
+    }),
+  ];
+  if (outline) {
+    out.push(new deck.PolygonLayer({
+      id: "la-outlines", data: outline.parts, getPolygon: (p) => p.polygon, positionFormat: "XY",
+      filled: false, stroked: true, getLineColor: [40, 40, 40], lineWidthMinPixels: 1.5, pickable: false,
+    }));
+    const labelled = new Set(data.labels || []);
+    const labels = outline.codes.map((c, i) => ({ c, i })).filter((x) => labelled.has(x.c) && outline.lon[x.i] !== null);
+    out.push(new deck.TextLayer({
+      id: "la-labels", data: labels, getPosition: (x) => [outline.lon[x.i], outline.lat[x.i]],
+      getText: (x) => outline.names[x.i], getSize: 14, getColor: [27, 38, 49], getTextAnchor: "middle",
+      background: true, getBackgroundColor: [255, 255, 255, 215], backgroundPadding: [4, 2, 4, 2], pickable: false,
+      characterSet: "auto",
+    }));
+  }
+  const ring = (ids, id, colour, width) => new deck.PolygonLayer({
+    id, data: geo.parts.filter((p) => ids.has(p.a)), getPolygon: (p) => p.polygon, positionFormat: "XY",
+    filled: false, stroked: true, getLineColor: colour, lineWidthMinPixels: width, pickable: false,
+  });
+  if (multi.size) out.push(ring(multi, "multi", [230, 0, 126], 3));
+  if (selected.size) out.push(ring(selected, "selected", [0, 90, 181], 4));
+  return out;
+}
+
+function pick(state, info, event) {
+  if (!info || !info.object) return;
+  const area = info.object.a;
+  const cls = state.data.cls[area];
+  if (cls === undefined || cls < -1) return;  // drawn outside the chosen areas
+  const add = state.multiMode || !!(event && event.srcEvent && event.srcEvent.shiftKey);
+  state.setTriggerValue("pick", { code: state.geo.codes[area], add, n: Date.now() });
+}
+
+function render(state) {
+  if (!state.deckgl || !state.geo) return;
+  const el = state.container;
+  const bounds = state.data.bounds;
+  const boundsKey = JSON.stringify(bounds) + "|" + state.data.geo;
+  const props = { layers: layers(state) };
+  if (bounds && state.boundsKey !== boundsKey) {
+    state.boundsKey = boundsKey;
+    props.initialViewState = fitView(state.deck, bounds, el.clientWidth, el.clientHeight);
+  }
+  state.deckgl.setProps(props);
+  state.status.textContent = state.multiMode
+    ? `Several areas: click to add or remove (${(state.data.multi || []).length} chosen)` : "";
+}
+
+// On a narrow screen the map is about as tall as it is wide (no empty bands above and below);
+// the view is fitted again when the height changes.
+function fitHeight(state) {
+  const width = state.root.clientWidth, height = (state.data && state.data.height) || 520;
+  const want = `${width && width < 640 ? Math.max(300, Math.min(height, Math.round(width * 1.05))) : height}px`;
+  if (state.container.style.height !== want) {
+    state.container.style.height = want;
+    state.boundsKey = null;
+    return true;
+  }
+  return false;
+}
+
+function setup(component) {
+  const { parentElement } = component;
+  const root = document.createElement("div");
+  root.className = "sna-map";
+  const container = document.createElement("div");
+  container.className = "sna-map-canvas";
+  container.setAttribute("role", "img");
+  const bar = document.createElement("div");
+  bar.className = "sna-map-bar";
+  const toggle = document.createElement("button");
+  toggle.type = "button";
+  toggle.className = "sna-map-multi";
+  toggle.textContent = "Select several";
+  toggle.setAttribute("aria-pressed", "false");
+  const clear = document.createElement("button");
+  clear.type = "button";
+  clear.className = "sna-map-clear";
+  clear.textContent = "Clear";
+  const status = document.createElement("span");
+  status.className = "sna-map-status";
+  status.setAttribute("aria-live", "polite");
+  bar.append(toggle, clear, status);
+  root.append(container, bar);
+  parentElement.appendChild(root);
+  const state = { root, container, status, toggle, clear, multiMode: false, version: 0 };
+  toggle.onclick = () => {
+    state.multiMode = !state.multiMode;
+    toggle.setAttribute("aria-pressed", String(state.multiMode));
+    render(state);
+  };
+  clear.onclick = () => state.setTriggerValue("pick", { clear: true, n: Date.now() });
+  if (globalThis.ResizeObserver) new ResizeObserver(() => { if (state.data && fitHeight(state)) render(state); }).observe(root);
+  return state;
+}
+
+export default function (component) {
+  const { parentElement, data, setTriggerValue, key } = component;
+  let state = parentElement.__snaMap;
+  if (!state) state = parentElement.__snaMap = setup(component);
+  state.setTriggerValue = setTriggerValue;
+  state.timing = state.timing || { called: performance.now() };
+  state.data = data;
+  state.version += 1;
+  const version = state.version;
+  fitHeight(state);
+  state.container.setAttribute("aria-label", data.alt || "Map");
+  state.clear.hidden = !(data.multi && data.multi.length);
+  MAPS[data.name || key] = state;
+
+  const mark = (name) => (value) => { state.timing[name] = state.timing[name] || performance.now(); return value; };
+  Promise.all([loadLibrary(data.lib).then(mark("library")), loadGeometry(data.geo).then(mark("geometry")),
+               data.outline ? loadGeometry(data.outline) : null])
+    .then(([deck, geo, outline]) => {
+      if (version !== state.version) return;
+      state.deck = deck; state.geo = geo; state.outline = outline;
+      if (!state.deckgl) {
+        state.deckgl = new deck.Deck({
+          parent: state.container, controller: { doubleClickZoom: true, touchRotate: false, dragRotate: false },
+          views: new deck.MapView({ repeat: false }), initialViewState: { longitude: -1.9, latitude: 52.5, zoom: 8 },
+          getTooltip: (info) => {
+            const text = info && info.object ? tooltipText(state, info.object.a) : null;
+            // Text, never HTML; flipped to the left or above the pointer so it stays inside the map.
+            const w = state.container.clientWidth, h = state.container.clientHeight;
+            const dx = info.x > w / 2 ? "calc(-100% - 20px)" : "0", dy = info.y > h / 2 ? "calc(-100% - 20px)" : "0";
+            return text && { text, style: { backgroundColor: "#1b2631", color: "white", fontSize: "13px", whiteSpace: "pre-line",
+                                            maxWidth: `${Math.max(160, Math.min(320, w - 40))}px`, transform: `translate(${dx}, ${dy})` } };
+          },
+          onClick: (info, event) => pick(state, info, event),
+          getCursor: ({ isHovering }) => (isHovering ? "pointer" : "grab"),
+          onAfterRender: () => {
+            const drawn = state.deckgl && state.deckgl.props.layers;
+            if (!drawn || !drawn.length || !drawn.every((layer) => layer.isLoaded)) return;
+            if (state.drawnVersion !== state.version) {
+              state.drawnVersion = state.version;
+              state.root.dataset.drawn = String(state.version);
+              state.root.dataset.level = state.data.geo;
+              state.drawnAt = performance.now();
+              state.timing.drawn = state.timing.drawn || state.drawnAt;
+            }
+          },
+          onError: (error) => { state.root.dataset.error = String(error && error.message); },
+        });
+      }
+      render(state);
+    })
+    .catch((error) => {
+      state.root.dataset.error = String(error && error.message);
+      state.status.textContent = "The map could not be drawn; use the list below the map to open an area.";
+    });
+
+  // Streamlit may call this cleanup for a superseded call as well as on unmount: only tear down
+  // when the element has really left the page.
+  return () => setTimeout(() => {
+    const host = parentElement.host || parentElement;
+    if (!host.isConnected && state.deckgl) {
+      state.deckgl.finalize();
+      state.deckgl = null;
+      delete parentElement.__snaMap;
+    }
+  }, 0);
+}
