@@ -100,6 +100,7 @@ function layers(state) {
       getFillColor: (p) => {
         const c = data.cls[p.a];
         if (c === undefined || c < -1) return [0, 0, 0, 0];
+        if (data.grey && data.grey[p.a]) return data.greycol;  // one 2011 shape for several 2021 values
         return c < 0 ? nodata : palette[c];
       },
       updateTriggers: { getFillColor: state.version },

@@ -142,13 +142,16 @@ def indicator_layer(index: dict[str, int], frame: pd.DataFrame, mc: MapClasses, 
     v: list[str | None] = [None] * n
     r: list[int | None] = [None] * n
     d: list[int | None] = [None] * n
+    grey: list[int] = [0] * n
     unit = ind["unit"] or ""
     for row, c in zip(frame.itertuples(index=False), mc.classes):
         i = index.get(row.code)
         if i is None:
             continue
         cls[i] = int(c)
-        v[i] = format_value(row.value, unit)
+        split = getattr(row, "shape", None) in SPLIT_SHAPES
+        grey[i] = int(split)
+        v[i] = format_value(row.value, unit) + (" (drawn grey: the 2011 shape it was split from, shared with its other parts)" if split else "")
         r[i] = None if pd.isna(row.rank) else int(row.rank)
         d[i] = None if pd.isna(row.decile) else int(row.decile)
     total = int(frame["value"].notna().sum())
@@ -156,7 +159,8 @@ def indicator_layer(index: dict[str, int], frame: pd.DataFrame, mc: MapClasses, 
            "r": r}
     if level_key == "lsoa" and ind.get("decile_indicator"):
         tip.update(decile="National decile: {d} (1 = most deprived 10%)", d=d)
-    return {"cls": cls, "pal": [list(map(int, c)) for c in mc.colours], "nodata": list(NO_DATA), "tip": tip}
+    return {"cls": cls, "pal": [list(map(int, c)) for c in mc.colours], "nodata": list(NO_DATA), "tip": tip,
+            **({"grey": grey, "greycol": list(SPLIT_COLOUR)} if any(grey) else {})}
 
 
 def area_map(*, key: str, level: str, values: dict, focus: pd.DataFrame, on_pick: Callable[[dict], None],
