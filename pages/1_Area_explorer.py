@@ -169,5 +169,6 @@ with st.container(key="ranked"):
 
 # --- issue 12: a custom area (picked LSOAs or an uploaded file), its profile and pack -----------------
 st.divider()
-custom_area = evidence.custom_area_block(con, lad_codes, st.session_state.get("custom_codes", []))
+custom_area = evidence.custom_area_block(con, lad_codes, st.session_state.get("custom_codes", []),
+                                         st.session_state.get("map_chosen", []))
 state.share_explorer(con, lads, list(custom_area.codes["lsoa21"]) if custom_area else [])

@@ -104,3 +104,21 @@ def test_explorer_pick_opens_profile_and_outlines_area(built_db):
     at.radio(key="level").set_value("ward").run()
     data = map_data(at)
     assert not at.exception and data["sel"] == [] and "areas-ward-" in data["geo"]
+
+
+def test_lsoas_chosen_on_the_map_become_the_custom_area(built_db):
+    """Issue 12 x 10: LSOAs chosen on the map ("Select several") are offered as the custom area."""
+    from streamlit.testing.v1 import AppTest
+
+    from sna import db
+
+    con = db.connect(built_db)
+    codes = db.lsoa_codes_of(con, "lad", "E08000026", "lsoa21")[:3]
+    con.close()
+    at = AppTest.from_file(str(EXPLORER), default_timeout=300)
+    at.session_state["map_chosen"] = codes
+    at.run()
+    at.button(key="custom_from_map").click().run()
+    assert not at.exception, at.exception
+    assert list(at.session_state["custom_codes"]) == codes
+    assert len([d for d in at.dataframe if "Compared with England" in d.value.columns]) >= 1  # the custom area's profile

@@ -83,10 +83,24 @@ def lsoa21_names(lad_codes: list[str] | None = None) -> dict[str, str]:
     return dict(zip(lsoas["code"], lsoas["name"]))
 
 
-def custom_area_block(con, lad_codes: list[str], initial: list[str]) -> CustomArea | None:
-    """Define a custom area from picked 2021 LSOAs (of the LAs chosen in the sidebar) or an uploaded file;
-    show its profile and pack buttons. Returns the area (its codes go into the shareable link) or None."""
+def _use_map_choice(chosen: list[str]) -> None:
+    """Callback: the 2021 LSOAs chosen on the map ("Select several" or shift-click) become the custom area."""
+    every = lsoa21_names()
+    st.session_state["custom_codes"] = [c for c in chosen if c in every][:MAX_LSOAS]
+
+
+def custom_area_block(con, lad_codes: list[str], initial: list[str], map_chosen: list[str] | None = None) -> CustomArea | None:
+    """Define a custom area from picked 2021 LSOAs (of the LAs chosen in the sidebar), LSOAs chosen on the map,
+    or an uploaded file; show its profile and pack buttons. Returns the area (its codes go into the shareable
+    link) or None."""
     with st.expander("Your own area: a set of neighbourhoods (LSOAs)", expanded=bool(initial)):
+        on_map = [c for c in (map_chosen or []) if c in lsoa21_names()]
+        if on_map:
+            st.button(f"Use the {fmt.plural(len(on_map), 'LSOA')} chosen on the map", key="custom_from_map",
+                      on_click=_use_map_choice, args=(on_map,))
+        else:
+            st.caption("Tip: on the map of 2021 neighbourhoods, turn on 'Select several' (or shift-click) to choose "
+                       "LSOAs, then use them here.")
         st.caption("Pick 2021 LSOAs, or upload a CSV of LSOA codes (2021, or all 2011) or a GeoJSON/GeoPackage polygon "
                    "(LSOAs with half or more of their area inside). Files are read in memory and never stored.")
         every = lsoa21_names()
