@@ -22,7 +22,7 @@ import pandas as pd
 
 from sna import db
 from sna.analysis.aggregate import aggregate
-from sna.analysis.stats import CI_METHODS, ci_method, compare, confidence_interval
+from sna.analysis.profile import comparison_record
 from sna.errors import ChoiceError
 
 GENERATIONS = {"lsoa21": "LSOA 2021", "lsoa11": "LSOA 2011"}
@@ -154,16 +154,8 @@ def custom_profile(con, cat: pd.DataFrame, area: CustomArea, region_code: str | 
     for row in done.to_dict("records"):
         key = (row["indicator_id"], row["period"])
         comp = {lvl: s.get(key, np.nan) for lvl, s in pick.items()}
-        lo, hi = confidence_interval(row, row["numerator"], row["denominator"])
-        method = ci_method(row)
-        records.append({
-            "theme": row["theme"], "indicator_id": row["indicator_id"], "title": row["title"], "unit": row["unit"],
-            "polarity": row["polarity"], "period": row["period"], "value": row["value"], "lower": lo, "upper": hi,
-            "ci": CI_METHODS[method][0] if method else "none (no count numerator)",
-            "lad": comp["lad"], "region": comp["region"], "england": comp["country"],
-            "vs_england": compare(lo, hi, comp["country"], row["polarity"]), "vs_lad": compare(lo, hi, comp["lad"], row["polarity"]),
-            "source": f"{row['publisher']} ({row['vintage']}), {row['licence']}", "link": row["official_page"],
-            "lsoas": row["lsoas"], "numerator": row["numerator"], "denominator": row["denominator"]})
+        records.append({**comparison_record(row, comp["lad"], comp["region"], comp["country"]),
+                        "lsoas": row["lsoas"], "numerator": row["numerator"], "denominator": row["denominator"]})
     if not records:
         raise ChoiceError(f"No indicator could be aggregated for {area.name}: check its LSOA codes.")
     prof = pd.DataFrame.from_records(records).sort_values(["theme", "title"]).reset_index(drop=True)

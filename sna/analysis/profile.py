@@ -19,6 +19,22 @@ def area_record(con, code: str, level: str) -> dict:
     return rows.iloc[0].to_dict()
 
 
+def comparison_record(row: dict, lad: float | None, region: float, england: float) -> dict:
+    """One profile row: an indicator's value (row: the catalogue's columns plus value, numerator,
+    denominator, period) with its 95% CI and Fingertips-style comparisons with England and the LA
+    (lad None: the area is the LA itself)."""
+    lo, hi = confidence_interval(row, row["numerator"], row["denominator"])
+    method = ci_method(row)
+    return {"theme": row["theme"], "indicator_id": row["indicator_id"], "title": row["title"], "unit": row["unit"],
+            "polarity": row["polarity"], "period": row["period"], "value": row["value"], "lower": lo, "upper": hi,
+            "ci": CI_METHODS[method][0] if method else "none (no count numerator)",
+            "lad": np.nan if lad is None else lad, "region": region, "england": england,
+            "vs_england": compare(lo, hi, england, row["polarity"]),
+            "vs_lad": "is the LA" if lad is None else compare(lo, hi, lad, row["polarity"]),
+            "source": f"{row['publisher']} ({row['vintage']}), {row['licence']}", "link": row["official_page"],
+            "aggregation": row.get("aggregation"), "source_id": row.get("source")}
+
+
 def profile(con, cat: pd.DataFrame, code: str, level: str) -> pd.DataFrame:
     """Every indicator held for one area against its LA, the region and England, with 95% CIs where
     the indicator has a count numerator, and Fingertips-style comparisons with England and the LA."""
@@ -30,20 +46,8 @@ def profile(con, cat: pd.DataFrame, code: str, level: str) -> pd.DataFrame:
     wide = wide.reindex(columns=["lad", "region", "country"]).reset_index()
     frame = own.merge(wide, on=["indicator_id", "period"], how="left")
     frame = frame.merge(cat, left_on="indicator_id", right_on="id", how="inner")
-    records = []
-    for row in frame.to_dict("records"):
-        lo, hi = confidence_interval(row, row["numerator"], row["denominator"])
-        method = ci_method(row)
-        records.append({
-            "theme": row["theme"], "indicator_id": row["indicator_id"], "title": row["title"], "unit": row["unit"],
-            "polarity": row["polarity"], "period": row["period"], "value": row["value"], "lower": lo, "upper": hi,
-            "ci": CI_METHODS[method][0] if method else "none (no count numerator)",
-            "lad": row["lad"] if level != "lad" else np.nan, "region": row["region"], "england": row["country"],
-            "vs_england": compare(lo, hi, row["country"], row["polarity"]),
-            "vs_lad": compare(lo, hi, row["lad"], row["polarity"]) if level != "lad" else "is the LA",
-            "source": f"{row['publisher']} ({row['vintage']}), {row['licence']}", "link": row["official_page"],
-            "aggregation": row["aggregation"], "source_id": row["source"],
-        })
+    records = [comparison_record(row, row["lad"] if level != "lad" else None, row["region"], row["country"])
+               for row in frame.to_dict("records")]
     out = pd.DataFrame.from_records(records)
     if out.empty:
         raise ChoiceError(f"No indicators are held for {area['name']} ({code}).")

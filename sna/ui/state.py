@@ -45,6 +45,18 @@ def _one(params: dict, key: str) -> str | None:
     return str(value)[:MAX_PARAM_CHARS]
 
 
+def _with_notices(out: "Restored", unrecognised: list[str], linked: str | None, version: str) -> "Restored":
+    """Add the notices a restored link needs: values that fell back to defaults (named, never echoed) and a
+    link made with another build of the database."""
+    if unrecognised:
+        out.notices.append("This link had values the page does not recognise (" + ", ".join(unrecognised)
+                           + "); the defaults are shown for those instead.")
+    if linked is not None and linked != version:
+        out.notices.append("This link was made with a different build of the database; the figures shown now may differ "
+                           "from those seen when the link was made.")
+    return out
+
+
 def parse_explorer(params: dict, cat, lads: dict[str, str], levels: list[str], schemes: list[str], known_area,
                    lsoa21_codes: set[str], version: str) -> Restored:
     """Check a query string's values (a dict as st.query_params gives) against what the page offers.
@@ -89,14 +101,7 @@ def parse_explorer(params: dict, cat, lads: dict[str, str], levels: list[str], s
             bad.append("area")
         if good:
             out.values["custom_codes"] = good
-    if bad:
-        out.notices.append("This link had values the page does not recognise (" + ", ".join(LABELS[b] for b in bad)
-                           + "); the defaults are shown for those instead.")
-    linked = _one(params, "v")
-    if linked is not None and linked != version:
-        out.notices.append("This link was made with a different build of the database; the figures shown now may differ "
-                           "from those seen when the link was made.")
-    return out
+    return _with_notices(out, [LABELS[x] for x in bad], _one(params, "v"), version)
 
 
 def restore_once(restored: Restored, page: str = "explorer") -> list[str]:
@@ -200,14 +205,7 @@ def parse_priority(params: dict, components: list[str], urns: set[int], lads: di
     if school is not None:
         (out.values.__setitem__("school", int(school)) if re.fullmatch(r"\d{5,7}", school) and int(school) in urns
          else bad.append("school"))
-    if bad:
-        out.notices.append("This link had values the page does not recognise (" + ", ".join(dict.fromkeys(bad))
-                           + "); the defaults are shown for those instead.")
-    linked = _one(params, "v")
-    if linked is not None and linked != version:
-        out.notices.append("This link was made with a different build of the database; the figures shown now may differ "
-                           "from those seen when the link was made.")
-    return out
+    return _with_notices(out, list(dict.fromkeys(bad)), _one(params, "v"), version)
 
 
 def restore_priority(con, components: list[str], urns: set[int], lads: dict[str, str]) -> list[str]:
