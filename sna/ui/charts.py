@@ -28,8 +28,7 @@ def spine_figure(sp: pd.DataFrame, area_name: str, lad_name: str | None, region_
 
     height = 120 + 30 * len(sp)
     fig = go.Figure()
-    fig.add_vline(x=100, line_color="#1b2631", line_width=1.5,
-                  annotation_text="England = 100", annotation_position="top")
+    fig.add_vline(x=100, line_color="#1b2631", line_width=1.5)  # the x-axis title names it (England = 100)
     if lad_name and sp["lad"].notna().any():
         fig.add_trace(go.Scatter(x=sp["lad"], y=sp["title"], mode="markers", name=lad_name,
                                  marker={"symbol": "diamond", "size": 9, "color": "#7f8c8d"}))
