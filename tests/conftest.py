@@ -181,3 +181,20 @@ def wait_for_app(page, timeout_ms: int = 60000) -> None:
                  document.querySelector('[data-testid="stMain"], section.main') !== null""",
         timeout=timeout_ms)
     page.wait_for_timeout(300)
+
+
+@pytest.fixture()
+def local_server(tmp_path):
+    """A loopback HTTP server serving tmp_path/www (bounded: stopped after the test): the network edge of
+    downloads and fetches, never the internet."""
+    import functools
+    import http.server
+    import threading
+
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
-import http.server
 import socket
 import sys
-import threading
 import zipfile
 from dataclasses import replace
 from datetime import date
@@ -23,17 +20,6 @@ from sna.registry import datasets
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import police_archive  # noqa: E402
-
-
-@pytest.fixture()
-def local_server(tmp_path):
-    root = tmp_path / "www"
-    root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
 
 
 @pytest.fixture()

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
-import http.server
-import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,19 +37,6 @@ def test_every_indicator_is_complete_and_names_a_known_source():
 def test_unknown_source_lists_the_valid_ids():
     with pytest.raises(Exception, match="Registered sources: .*iod19_f1"):
         sources.get("nope")
-
-
-@pytest.fixture()
-def local_server(tmp_path):
-    """A loopback HTTP server serving tmp_path/www (bounded: stopped after the test)."""
-    root = tmp_path / "www"
-    root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
 
 
 def _source_for(content: bytes, url: str) -> sources.Source:
