@@ -83,11 +83,7 @@ place_rows = overlays.place_outline_rows(places)
 route_rows = overlays.route_paths(routes)
 layers = [maps.choropleth_layer(choropleth), maps.boundary_layer(lad_rows, "la_boundaries"),
           maps.boundary_layer(place_rows, "places", PLACE_COLOUR, 3),
-          pdk.Layer("PathLayer", route_rows, id="routes", get_path="path", get_color="color", width_min_pixels=4,
-                    pickable=True, auto_highlight=True),
-          pdk.Layer("ScatterplotLayer", overlays.route_markers(routes), id="route_markers", get_position=["lon", "lat"],
-                    get_fill_color="color", get_line_color=[255, 255, 255], stroked=True, line_width_min_pixels=2,
-                    radius_min_pixels=6, get_radius=60, pickable=True),
+          *overlays.route_layers(routes),
           maps.label_layer(co.place_labels(places), "place_labels")]
 map_col, legend_col = st.columns([3, 1], gap="medium")
 with map_col:

@@ -66,11 +66,6 @@ def format_count(value) -> str:
     return "no data" if is_missing(value) else f"{float(value):,.0f}"
 
 
-def format_rank(value) -> str:
-    """A rank as an integer string ('' when missing): never '45.0'."""
-    return "" if is_missing(value) else str(int(round(float(value))))
-
-
 def plural_word(noun: str) -> str:
     """'local authority' -> 'local authorities'; 'ward' -> 'wards'."""
     return PLURALS.get(noun, noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s")

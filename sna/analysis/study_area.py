@@ -10,7 +10,9 @@ from sna.analysis.formatting import plural
 
 
 @dataclass(frozen=True)
-class StudyArea:
+class StudyAreaWords:
+    """The built study area as page text needs it (not the configuration: that is sna.registry.studyarea.StudyArea)."""
+
     key: str
     name: str
     short_name: str
@@ -32,13 +34,13 @@ class StudyArea:
         return f"the {plural(len(names), 'local authority')} " + (f"of {listed}" if len(names) <= 10 else "of England")
 
 
-def describe(con) -> StudyArea:
+def describe(con) -> StudyAreaWords:
     meta = db.meta(con)
     ward = db.largest_area(con, "ward")
     lsoa = db.largest_area(con, "lsoa21") or db.largest_area(con, "lsoa11")
     postcode = db.postcode_in(con)
     examples = [x for x in (ward[1] if ward else None, lsoa[0] if lsoa else None, postcode) if x]
-    return StudyArea(key=meta.get("area_key", ""), name=meta.get("area_name", "the study area"),
+    return StudyAreaWords(key=meta.get("area_key", ""), name=meta.get("area_name", "the study area"),
                      short_name=meta.get("area_short_name", meta.get("area_name", "")),
                      lad_names=tuple(db.lad_names(con).values()), region_name=db.region_name(con),
                      search_example=("e.g. " + ", ".join(examples[:-1]) + " or " + examples[-1]) if len(examples) > 1 else "",

@@ -21,11 +21,6 @@ def areas(con: duckdb.DuckDBPyConnection, level: str, lad_codes: list[str] | Non
     return query(con, sql + " ORDER BY code", params)
 
 
-def area_geometry(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
-    """code, full geometry (WKB) of every area of a level (for geometry work, not drawing)."""
-    return query(con, "SELECT code, geometry FROM areas WHERE level = ? ORDER BY code", [level])
-
-
 def shape_counts(con: duckdb.DuckDBPyConnection, level: str) -> dict[str, int]:
     """How the areas of a level are drawn (areas.shape -> count): boundary files, or 2011 shapes for 2021 LSOAs."""
     return dict(con.execute("SELECT coalesce(shape, 'boundary'), count(*) FROM areas WHERE level = ? GROUP BY 1 ORDER BY 2 DESC",

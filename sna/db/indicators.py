@@ -20,12 +20,6 @@ def levels_held(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return query(con, "SELECT indicator_id, list(DISTINCT level ORDER BY level) AS levels FROM indicator_values GROUP BY 1")
 
 
-def levels_of(con: duckdb.DuckDBPyConnection, indicator_id: str) -> list[str]:
-    rows = con.execute("SELECT DISTINCT level FROM indicator_values WHERE indicator_id = ?", [indicator_id]).fetchall()
-    order = list(LEVEL_LABELS)
-    return sorted((r[0] for r in rows), key=order.index)
-
-
 def periods_of(con: duckdb.DuckDBPyConnection, indicator_id: str) -> list[str]:
     rows = con.execute("SELECT DISTINCT period FROM indicator_values WHERE indicator_id = ? ORDER BY period", [indicator_id]).fetchall()
     return [r[0] for r in rows]
@@ -51,14 +45,6 @@ def latest_values(con: duckdb.DuckDBPyConnection, indicator_id: str, level: str)
                           AND period = (SELECT max(period) FROM indicator_values WHERE indicator_id = ? AND level = ?)""",
                   [indicator_id, level, indicator_id, level])
     return frame.set_index("area_code")["value"]
-
-
-def benchmarks(con: duckdb.DuckDBPyConnection, indicator_id: str, period: str) -> pd.DataFrame:
-    """The indicator for every LAD, the partnership, the region and England (for comparison)."""
-    return query(con, """SELECT v.level, v.area_code, a.name, v.value, v.numerator, v.denominator, v.note
-                         FROM indicator_values v JOIN areas a ON a.code = v.area_code AND a.level = v.level
-                         WHERE v.indicator_id = ? AND v.period = ? AND v.level IN ('lad', 'partnership', 'region', 'country')
-                         ORDER BY v.level, a.name""", [indicator_id, period])
 
 
 def summary_values(con: duckdb.DuckDBPyConnection, indicator_ids: list[str]) -> pd.DataFrame:

@@ -112,10 +112,6 @@ def page_links(with_home: bool = False, with_purpose: bool = False) -> None:
         pass
 
 
-def source_caption(publisher: str, title: str, vintage: str, licence: str) -> str:
-    return f"Source: {publisher}, {title} ({vintage}). {licence}."
-
-
 # --- Cached readers shared by the pages ------------------------------------------------------
 # Keyed by the database file's version (a hashed argument, so a rebuilt database is read afresh).
 # Geometry is prepared once per level and server process and shared read-only (cache_resource);

@@ -44,11 +44,6 @@ def boundary_layer(rows: list[dict], layer_id: str = "boundaries", colour: tuple
                      get_line_color=list(colour), line_width_min_pixels=width, pickable=False)
 
 
-def highlight_layer(rows: list[dict], layer_id: str = "selected") -> pdk.Layer:
-    """A thick blue outline around the selected area (rows from polygon_rows)."""
-    return boundary_layer(rows, layer_id, (0, 90, 181), 4)
-
-
 def label_layer(frame: pd.DataFrame, layer_id: str = "labels") -> pdk.Layer:
     data = frame[["name", "lon", "lat"]].dropna().to_dict("records")
     return pdk.Layer("TextLayer", data, id=layer_id, get_position=["lon", "lat"], get_text="name", get_size=14,

@@ -105,7 +105,7 @@ def route_layers(routes: pd.DataFrame, layer_id: str = "routes") -> list[pdk.Lay
     """Route lines and their mid-point markers."""
     return [pdk.Layer("PathLayer", route_paths(routes), id=layer_id, get_path="path", get_color="color", width_min_pixels=4,
                       pickable=True, auto_highlight=True),
-            pdk.Layer("ScatterplotLayer", route_markers(routes), id=f"{layer_id}_markers", get_position=["lon", "lat"],
+            pdk.Layer("ScatterplotLayer", route_markers(routes), id="route_markers", get_position=["lon", "lat"],
                       get_fill_color="color", get_line_color=[255, 255, 255], stroked=True, line_width_min_pixels=2,
                       radius_min_pixels=6, get_radius=60, pickable=True)]
 
