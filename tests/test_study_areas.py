@@ -12,10 +12,11 @@ from streamlit.testing.v1 import AppTest
 
 from sna.build import build
 from sna.config import settings
+from sna import ui
 from sna.registry import studyarea
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["app.py", "pages/0_Home.py", "pages/1_Area_explorer.py", "pages/2_Priority_schools.py", "pages/3_Places.py", "pages/4_Data_and_methods.py"]
+PAGES = ["app.py", *(file for file, _label, _purpose in ui.pages(with_home=True))]  # every page the menu lists
 OTHER_AREAS = [a for a in studyarea.available() if a != "west-midlands"]
 
 
