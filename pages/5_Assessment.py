@@ -50,7 +50,7 @@ def in_lad(codes: pd.Series) -> pd.Series:
 
 def index_options() -> pd.DataFrame:
     """Indicators of this generation with a 'worse' direction (deciles left out: they are coarse ranks)."""
-    return cat[(cat["geography"] == level) & cat["polarity"].isin(list(ri.POLARITY_SIGN)) & ~cat.index.str.endswith("_decile")]
+    return ri.candidate_indicators(cat, level)
 
 
 def saved_recipe(options: pd.DataFrame) -> dict:
@@ -207,17 +207,14 @@ def hotspot_tab() -> None:
     cols = st.columns(4)
     for col, (label, n) in zip(cols, sorted(counts.items(), key=lambda kv: kv[0] == hs.NOT_SIGNIFICANT)):
         col.metric(label, f"{n:,}")
-    tips = [f"{n} ({c}): {k}, value {v:.2f}, z {z:.2f}, p {p:.3f}, q {q:.3f}" for n, c, k, v, z, p, q
-            in zip(table["name"], table["code"], table["class"], table["value"], table["z"], table["p"], table["q"])]
-    ax.area_map(level, list(table["code"]), ax.hotspot_colours(table["class"]), tips, "hs_map", lad_code)
+    ax.area_map(level, list(table["code"]), ax.hotspot_colours(table["class"]), hs.tooltips(table), "hs_map", lad_code)
     st.caption(hs.describe(summary, method) + " Red: hot spots (or high-high); blue: cold spots (or low-low); orange and "
                "light blue: outliers (high-low, low-high); grey: not significant. p is esda's one-sided permutation "
                "p-value; q is its Benjamini-Hochberg adjustment.")
     if summary["islands"] or summary["no_value"]:
         st.info(f"Left out of the test: {len(summary['islands'])} areas without a neighbour under this rule "
                 f"({', '.join(summary['islands'][:8]) or 'none'}) and {len(summary['no_value'])} without a value.")
-    significant = table[table["class"] != hs.NOT_SIGNIFICANT].sort_values("z", ascending=False)
-    st.dataframe(significant[["name", "la", "code", "class", "value", "z", "p", "q"]], hide_index=True, key="hs_table")
+    st.dataframe(hs.significant(table), hide_index=True, key="hs_table")
 
 
 def rates_tab() -> None:

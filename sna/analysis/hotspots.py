@@ -151,3 +151,15 @@ def describe(summary: dict, method: str) -> str:
     return (f"{METHODS[method]} on {summary['tested']:,} areas; neighbours: {summary['weights']} "
             f"(on average {summary['mean_neighbours']:.1f} each); {summary['permutations']} permutations "
             f"(seed {summary['seed']}), significance {summary['alpha']:g} {correction}.")
+
+
+def tooltips(table: pd.DataFrame) -> list[str]:
+    """One line of text per area for the map: name, code, class, value, z, p and q."""
+    return [f"{n} ({c}): {k}, value {v:.2f}, z {z:.2f}, p {p:.3f}, q {q:.3f}" for n, c, k, v, z, p, q
+            in zip(table["name"], table["code"], table["class"], table["value"], table["z"], table["p"], table["q"])]
+
+
+def significant(table: pd.DataFrame) -> pd.DataFrame:
+    """The areas found significant, strongest hot spots first (the table beside the map)."""
+    rows = table[table["class"] != NOT_SIGNIFICANT].sort_values("z", ascending=False)
+    return rows[["name", "la", "code", "class", "value", "z", "p", "q"]]

@@ -186,3 +186,9 @@ def recipe_table(recipe: Recipe, catalogue: pd.DataFrame, periods: dict[str, str
     frame["uncertainty"] = (f"{recipe.draws} draws, weights x U({1 - recipe.weight_spread:g}, {1 + recipe.weight_spread:g}), "
                             f"normalisation drawn from {', '.join(NORMALISATIONS)}; seed {recipe.seed}")
     return frame
+
+
+def candidate_indicators(cat: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Catalogue rows (indexed by id) an index can use on one LSOA generation: a 'worse' direction, and no
+    deciles (coarse ranks)."""
+    return cat[(cat["geography"] == level) & cat["polarity"].isin(list(POLARITY_SIGN)) & ~cat.index.str.endswith("_decile")]
