@@ -156,7 +156,7 @@ def _remove_stale_temporaries(target: Path) -> None:
 
 def _finish(ctx: BuildContext) -> None:
     """Tables every step contributes to: values, the catalogue, sources, the log and metadata."""
-    values = pd.concat(ctx.values, ignore_index=True)[VALUE_TABLE_COLUMNS]
+    values = pd.concat([v for v in ctx.values if not v.empty], ignore_index=True)[VALUE_TABLE_COLUMNS]  # empty parts (no crime months) would blur dtypes
     values = values.sort_values(["indicator_id", "level", "area_code", "period"]).reset_index(drop=True)
     ctx.write("indicator_values", values)
     used = set(values["indicator_id"])
