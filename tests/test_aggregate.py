@@ -45,3 +45,31 @@ def test_many_indicators_at_once_and_unknown_method():
     assert out.set_index(["indicator_id", "area_code"]).loc[("i2", "X"), "value"] == 80
     with pytest.raises(ValueError):
         aggregate(VALUES, PARENTS, "median")
+
+
+@pytest.mark.parametrize("method", ["sum", "ratio", "weighted_mean", "lsoa_share"])
+def test_aggregate_frames_equals_the_sql_rules(method):
+    """The build's numpy path (aggregate_frames) gives aggregate()'s rows, missing values and all."""
+    from sna.analysis.aggregate import aggregate_frames
+
+    rng = np.random.default_rng(7)
+    codes = np.array([f"L{i:03d}" for i in range(60)], dtype=object)
+    frames = {}
+    for n, ind in enumerate(["i1", "i2", "i3"]):
+        area = codes if n < 2 else np.concatenate([codes[::-1], codes[:5]])  # i3: other order, repeated codes
+        size = len(area)
+        frame = pd.DataFrame({"area_code": area, "period": rng.choice(["2019", "2020"], size).astype(object),
+                              "value": np.where(rng.random(size) < 0.2, np.nan, rng.normal(1, 2, size)),
+                              "numerator": np.where(rng.random(size) < 0.2, np.nan, rng.random(size) * 10),
+                              "denominator": np.where(rng.random(size) < 0.2, np.nan, rng.random(size) * 100)})
+        frames[ind] = frame
+    frames["empty_values"] = frames["i1"].assign(value=np.nan, numerator=np.nan)
+    parents = pd.concat([pd.DataFrame({"code": codes[:40], "level": "ward", "parent": [f"W{i % 7}" for i in range(40)]}),
+                         pd.DataFrame({"code": codes, "level": "country", "parent": "E"}),
+                         pd.DataFrame({"code": ["L999"], "level": "ward", "parent": ["W9"]})], ignore_index=True)
+    weights = pd.Series(np.where(rng.random(55) < 0.1, np.nan, rng.random(55) * 50), index=codes[5:])
+    weights.iloc[0] = 0.0
+    long = pd.concat([f.assign(indicator_id=i) for i, f in frames.items()], ignore_index=True)
+    expected = aggregate(long, parents, method, weights if method == "weighted_mean" else None, 100.0)
+    got = aggregate_frames(frames, parents, method, weights if method == "weighted_mean" else None, 100.0)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-12, atol=1e-12)

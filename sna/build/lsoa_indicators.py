@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sna.registry import indicators as registry
-from sna.analysis.aggregate import VALUE_COLUMNS, aggregate
+from sna.analysis.aggregate import VALUE_COLUMNS, aggregate_frames
 from sna.build.context import BuildContext
 from sna.registry.indicators import Indicator
 from sna.build.areas import parents_of
@@ -51,9 +51,8 @@ def expand_many(ctx: BuildContext, items: list[Indicator], national: dict[str, p
     memberships: dict[str, pd.DataFrame] = {}  # one LSOA -> (level, parent) table per LSOA generation
     parts = []
     for (geography, method, weight, scale), members in groups.items():
-        long = pd.concat([national[i.id].assign(indicator_id=i.id) for i in members], ignore_index=True)
         study_codes = ctx.frames["study11" if geography == "lsoa11" else "study21"]["code"]
-        parts.append(long[long["area_code"].isin(study_codes)].assign(level=geography))
+        parts += _study_rows({i.id: national[i.id] for i in members}, study_codes, geography)
         if method == "none":
             continue
         weights = ctx.frames["weights"].get(weight) if weight else None
@@ -61,8 +60,19 @@ def expand_many(ctx: BuildContext, items: list[Indicator], national: dict[str, p
             memberships[geography] = pd.concat([pd.DataFrame({"code": parents.index, "level": level, "parent": parents.to_numpy()})
                                                 for level, parents in parents_of(ctx, geography)
                                                 if benchmarks or level not in ("region", "country")], ignore_index=True)
-        parts.append(aggregate(long, memberships[geography], method, weights, scale))
+        parts.append(aggregate_frames({i.id: national[i.id] for i in members}, memberships[geography], method, weights, scale))
     return pd.concat(parts, ignore_index=True).assign(note=None)
+
+
+def _study_rows(frames: dict[str, pd.DataFrame], study_codes: pd.Series, geography: str) -> list[pd.DataFrame]:
+    """Each indicator's rows for the study area's LSOAs (the mask is worked out once per distinct code column)."""
+    parts, previous, inside = [], None, None
+    for indicator_id, frame in frames.items():
+        area = frame["area_code"].to_numpy()
+        if previous is None or len(area) != len(previous) or not np.array_equal(area, previous):
+            inside, previous = pd.Series(area).isin(study_codes).to_numpy(), area
+        parts.append(frame[inside].assign(indicator_id=indicator_id, level=geography))
+    return parts
 
 
 def _frame(codes: pd.Series, values: pd.Series, period: str, numerator=np.nan, denominator=np.nan) -> pd.DataFrame:
