@@ -194,13 +194,33 @@ def summaries(ctx: BuildContext, edition_key: str, index_key: str) -> dict[str, 
     """level -> one summary row per area (see sna.analysis.deprivation_summaries.summarise)."""
     edition = EDITIONS[edition_key]
     table = lsoa_table(ctx, edition_key, index_key)
-    levels = memberships(ctx, edition.geography)
-    # one pass over every level: parents keyed "level|code"
-    members = pd.concat([m.assign(parent=level + "|" + m["parent"].astype(str)) for level, m in levels.items()], ignore_index=True)
-    out = summarise(members.merge(table, on="code", how="inner"), edition.national_count)
-    keys = out["parent"].str.split("|", n=1, expand=True)
-    out = out.assign(level=keys[0], parent=keys[1])
+    members, keys = _members(ctx, edition.geography)
+    # the inner join of members and the table, by position (tables from one file share their code column)
+    cache = ctx.frames.setdefault("iod_summary_positions", {})
+    codes = table["code"].to_numpy()
+    held = cache.get(edition.geography)
+    if held is None or len(held[0]) != len(codes) or not np.array_equal(held[0], codes):
+        position = pd.Index(codes).get_indexer(members["code"].to_numpy())
+        held = cache[edition.geography] = (codes, position, position >= 0)
+    _, position, found = held
+    rows = table.iloc[position[found]].drop(columns="code").reset_index(drop=True)
+    out = summarise(rows.assign(parent=members["parent"].to_numpy()[found]), edition.national_count)
+    parent = keys[out["parent"].to_numpy()]  # integer keys, numbered in the order of the "level|code" strings
+    out = out.assign(level=parent.str.split("|", n=1).str[0].to_numpy(), parent=parent.str.split("|", n=1).str[1].to_numpy())
+    levels = ["lad", "partnership", "country"] + (["region"] if ctx.area.region_code else [])
     return {level: out[out["level"] == level].drop(columns="level").reset_index(drop=True) for level in levels}
+
+
+def _members(ctx: BuildContext, geography_level: str) -> tuple[pd.DataFrame, pd.Index]:
+    """Every level's (code, parent) in one table, parents as integers numbered in the sorted order of
+    "level|parent code" (so grouping by them orders areas as grouping by the strings would); built once."""
+    cache = ctx.frames.setdefault("iod_summary_members", {})
+    if geography_level not in cache:
+        levels = memberships(ctx, geography_level)
+        members = pd.concat([m.assign(parent=level + "|" + m["parent"].astype(str)) for level, m in levels.items()], ignore_index=True)
+        keys = pd.Index(sorted(set(members["parent"])))
+        cache[geography_level] = (members.assign(parent=keys.get_indexer(members["parent"])), keys)
+    return cache[geography_level]
 
 
 def rows_for(ctx: BuildContext, indicator_id: str, spec: Spec, by_level: dict[str, pd.DataFrame]) -> pd.DataFrame:

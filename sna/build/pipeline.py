@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 import sna
@@ -156,7 +157,7 @@ def _remove_stale_temporaries(target: Path) -> None:
 
 def _finish(ctx: BuildContext) -> None:
     """Tables every step contributes to: values, the catalogue, sources, the log and metadata."""
-    values = pd.concat([v for v in ctx.values if not v.empty], ignore_index=True)[VALUE_TABLE_COLUMNS]  # empty parts (no crime months) would blur dtypes
+    values = _stack([v for v in ctx.values if not v.empty], VALUE_TABLE_COLUMNS)  # empty parts (no crime months) would blur dtypes
     values = values.sort_values(["indicator_id", "level", "area_code", "period"]).reset_index(drop=True)
     ctx.write("indicator_values", values)
     used = set(values["indicator_id"])
@@ -183,6 +184,16 @@ def _finish(ctx: BuildContext) -> None:
             "serious_violence": ",".join(ctx.area.serious_violence), "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "code_version": ctx.code_version, "schema_version": SCHEMA_VERSION, "notes": "\n".join(ctx.notes)}
     ctx.write("meta", pd.DataFrame({"key": list(meta), "value": list(meta.values())}))
+
+
+def _stack(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """pd.concat(parts)[columns], column by column: pandas' concat tests every value of the all-None
+    note columns one by one (a third of a second for a quarter of a million rows)."""
+    if not all(set(columns) <= set(p.columns) for p in parts) or any(
+            len({str(p[c].dtype) for p in parts}) > 1 for c in columns if c != "note"):
+        return pd.concat(parts, ignore_index=True)[columns]
+    out = {c: np.concatenate([p[c].to_numpy(dtype=object if c == "note" else None) for p in parts]) for c in columns}
+    return pd.DataFrame(out)
 
 
 def _crime_vintage(ctx: BuildContext, catalogue: pd.DataFrame) -> None:
