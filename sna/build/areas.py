@@ -27,7 +27,7 @@ def build_areas(ctx: BuildContext) -> None:
 
     ward_lookup = read_csv(ctx.source_path("lk_lsoa21_ward24"), ["lsoa21_code", "lsoa21_name", "ward24_code", "ward24_name", "ltla24_code", "ltla24_name"])
     require_rows(ward_lookup, ctx.source_path("lk_lsoa21_ward24"), 30000)
-    link = read_csv(ctx.source_path("lk_lsoa11_lsoa21"), ["lsoa11_code", "lsoa11_name", "change_code", "lsoa21_code", "lsoa21_name"])
+    link = ctx.read_csv("lk_lsoa11_lsoa21", ["lsoa11_code", "lsoa11_name", "change_code", "lsoa21_code", "lsoa21_name"])
     require_rows(link, ctx.source_path("lk_lsoa11_lsoa21"), 30000)
     lsoa21 = geography.lsoa21_hierarchy(ward_lookup, lad_region)
     lsoa11 = geography.lsoa11_hierarchy(link, lsoa21)
@@ -39,8 +39,7 @@ def build_areas(ctx: BuildContext) -> None:
     pop_total = sape.set_index("lsoa11_code")["total_population"].astype(float)
     pop_10_24 = sape.set_index("lsoa11_code")[AGES_10_24].astype(float).sum(axis=1)
     ctx.record("areas", "pop_sape_2020", len(sape), int(sape["lsoa11_code"].str.startswith("E01").sum()))
-    f6_path = ctx.source_path("iod19_f6")
-    f6 = read_csv(f6_path, ["LSOA code (2011)", "Total population: mid 2015 (excluding prisoners)"])
+    f6 = ctx.read_csv("iod19_f6", ["LSOA code (2011)", "Total population: mid 2015 (excluding prisoners)"])
     iod19_pop = to_number(f6.set_index("LSOA code (2011)")["Total population: mid 2015 (excluding prisoners)"])
     ctx.record("areas", "iod19_f6", len(f6), len(f6))
 

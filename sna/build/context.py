@@ -11,6 +11,7 @@ import pandas as pd
 
 from sna.registry import datasets, sources
 from sna.config import Settings
+from sna.build.readers import read_once
 from sna.registry.studyarea import StudyArea
 
 
@@ -27,9 +28,20 @@ class BuildContext:
     quality: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     inputs: list = field(default_factory=list)  # users' files that passed their checks (sna.build.inputs.AcceptedInput)
+    reads: dict[str, pd.DataFrame] = field(default_factory=dict)  # CSV files parsed in this build (see read_csv)
 
     def source_path(self, source_id: str) -> Path:
         return sources.locate(sources.get(source_id), self.config)
+
+    def read_csv(self, source_id: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """`columns` of a registered CSV, parsed once per build (sna.build.readers.read_once)."""
+        return read_once(self.source_path(source_id), columns, self.reads)
+
+    def header(self, source_id: str) -> pd.Index:
+        """The column names of a registered CSV (the file is parsed once per build, as for read_csv)."""
+        path = self.source_path(source_id)
+        read_once(path, [], self.reads)
+        return self.reads[str(path)].columns
 
     def record(self, step: str, source_id: str, rows_read: int, rows_loaded: int) -> None:
         """One build-log row per source a step read."""

@@ -26,7 +26,7 @@ import pandas as pd
 from sna.analysis.deprivation_summaries import MEASURES, rank_among, summarise
 from sna.build.context import BuildContext
 from sna.build.geography import ENGLAND_CODE
-from sna.build.readers import read_csv, require_rows, to_number
+from sna.build.readers import require_rows, to_number
 from sna.registry import indicators as registry
 
 LOADER = "iod_summary"
@@ -136,7 +136,7 @@ def _source_rows(ctx: BuildContext, edition_key: str, source_id: str) -> pd.Data
             if spec.source == source_id:
                 columns += [spec.rank, spec.decile] + ([spec.score[1]] if spec.score and spec.score[0] == "column" else [])
         path = ctx.source_path(source_id)
-        raw = require_rows(read_csv(path, list(dict.fromkeys(columns))), path, 30000)
+        raw = require_rows(ctx.read_csv(source_id, list(dict.fromkeys(columns))), path, 30000)
         cache[source_id] = raw[raw[edition.key_column].str.startswith("E01")]
     return cache[source_id]
 
@@ -157,8 +157,7 @@ def _scores(ctx: BuildContext, edition_key: str, spec: IndexSpec, raw: pd.DataFr
 def _file8_numerators(ctx: BuildContext) -> pd.DataFrame:
     if "iod19_f8_numerators" not in ctx.frames:
         names = sorted({s.score[1] for s in EDITIONS["iod19"].indices.values() if s.score and s.score[0] == "numerator"})
-        path = ctx.source_path("iod19_f8")
-        frame = read_csv(path, ["lsoa11_code", *names]).set_index("lsoa11_code")
+        frame = ctx.read_csv("iod19_f8", ["lsoa11_code", *names]).set_index("lsoa11_code")
         ctx.frames["iod19_f8_numerators"] = frame.apply(to_number)
         ctx.record("iod_summaries", "iod19_f8", len(frame), len(frame))
     return ctx.frames["iod19_f8_numerators"]
@@ -171,8 +170,7 @@ def populations(ctx: BuildContext, edition_key: str) -> dict[str, pd.Series]:
     if edition_key == "iod25":
         return {"total": ctx.frames["weights"]["pop_lsoa21"]}
     if "iod19_f6_populations" not in ctx.frames:
-        path = ctx.source_path("iod19_f6")
-        f6 = read_csv(path, ["LSOA code (2011)", *F6_POPULATIONS.values()]).set_index("LSOA code (2011)")
+        f6 = ctx.read_csv("iod19_f6", ["LSOA code (2011)", *F6_POPULATIONS.values()]).set_index("LSOA code (2011)")
         ctx.frames["iod19_f6_populations"] = {kind: to_number(f6[col]) for kind, col in F6_POPULATIONS.items()}
         ctx.record("iod_summaries", "iod19_f6", len(f6), len(f6))
     return ctx.frames["iod19_f6_populations"]

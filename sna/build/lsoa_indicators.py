@@ -89,9 +89,9 @@ def build_lsoa_indicators(ctx: BuildContext) -> None:
     national: dict[str, pd.DataFrame] = {}
     for source_id, items in sorted(by_source.items()):
         path = ctx.source_path(source_id)
-        header = read_csv(path, None, nrows=0).columns
+        header = ctx.header(source_id)
         key = key_column(path, header, KEY_COLUMNS)
-        table = require_rows(read_csv(path, [key, *sorted({i.column for i in items})]), path, 30000)
+        table = require_rows(ctx.read_csv(source_id, [key, *sorted({i.column for i in items})]), path, 30000)
         table = table[table[key].str.startswith("E01")]
         _require_every_lsoa(ctx, table[key], GENERATION_OF_KEY[key], path)
         for ind in items:

@@ -31,6 +31,24 @@ def read_csv(path: Path, columns: list[str] | None = None, **kwargs) -> pd.DataF
         raise SourceError(f"{path} could not be parsed ({exc}); it may be truncated or corrupt. Fetch it again.") from exc
 
 
+def read_once(path: Path, columns: list[str] | None, cache: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """`columns` of a CSV (all when None), in the file's order as read_csv gives them; the whole file is
+    parsed once into `cache` (one build's), so files several steps use (the IoD files) are read once."""
+    key = str(path)
+    if key not in cache:
+        cache[key] = read_csv(path)
+    whole = cache[key]
+    if columns is None:
+        return whole.copy()
+    missing = [c for c in columns if c not in whole.columns]
+    if missing:
+        raise SourceError(
+            f"{path} lacks the column(s) {missing}. The file's header has changed (a different vintage or "
+            "format?): use the vintage named in sna/registry/sources.csv or update the registry.")
+    wanted = set(columns)
+    return whole[[c for c in whole.columns if c in wanted]].copy()
+
+
 def require_rows(frame: pd.DataFrame, path: Path, minimum: int) -> pd.DataFrame:
     if len(frame) < minimum:
         raise SourceError(f"{path} holds {len(frame):,} rows; at least {minimum:,} expected. The file looks truncated: fetch it again.")

@@ -248,8 +248,8 @@ def _write_child_income(ctx: BuildContext) -> None:
     Why: IDACI is an LSOA score; the rate around a school is sum(numerators) / sum(children) over the LSOAs
     near it, which is the official definition applied to the pooled area (weighted by child population)."""
     codes = ctx.frames["study11"]["code"]
-    f8 = read_csv(ctx.source_path("iod19_f8"), ["lsoa11_code", "income_deprivation_affecting_children_index_idaci_numerator"])
-    f6 = read_csv(ctx.source_path("iod19_f6"), ["LSOA code (2011)", "Dependent Children aged 0-15: mid 2015 (excluding prisoners)"])
+    f8 = ctx.read_csv("iod19_f8", ["lsoa11_code", "income_deprivation_affecting_children_index_idaci_numerator"])
+    f6 = ctx.read_csv("iod19_f6", ["LSOA code (2011)", "Dependent Children aged 0-15: mid 2015 (excluding prisoners)"])
     numerator = _number(f8.set_index("lsoa11_code")["income_deprivation_affecting_children_index_idaci_numerator"])
     children = _number(f6.set_index("LSOA code (2011)")["Dependent Children aged 0-15: mid 2015 (excluding prisoners)"])
     table = pd.DataFrame({"code": codes.to_numpy(), "idaci_numerator": numerator.reindex(codes).to_numpy(),
