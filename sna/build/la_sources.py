@@ -46,15 +46,19 @@ def parse_marked(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     (plus the mark's meaning when it is not 'c'); an empty cell is noted as missing in the source."""
     text = raw.astype("string").str.strip().str.replace(",", "", regex=False).fillna("")
     values = pd.to_numeric(text.replace("", pd.NA), errors="coerce").astype(float)
-    token = text.str.lower()
-    meaning = token.map(MARKS)
-    notes = pd.Series(None, index=raw.index, dtype="object")
-    notes[values.isna()] = "not a number in the source (" + text.str.slice(0, 20) + ")"
-    marked = values.isna() & meaning.notna()
-    notes[marked] = "suppressed (" + text[marked] + "): " + meaning[marked]
-    notes[values.isna() & (token == "c")] = "suppressed (c)"
-    notes[values.isna() & token.isin(["", "nan", "<na>"])] = "missing in the source"
-    return values, notes.astype(object)
+    notes = np.full(len(raw), None, dtype=object)
+    for i in np.flatnonzero(values.isna().to_numpy()):  # only the cells that are not numbers (few)
+        cell = text.iat[i]
+        token = cell.lower()
+        if token in ("", "nan", "<na>"):
+            notes[i] = "missing in the source"
+        elif token == "c":
+            notes[i] = "suppressed (c)"
+        elif token in MARKS:
+            notes[i] = f"suppressed ({cell}): {MARKS[token]}"
+        else:
+            notes[i] = f"not a number in the source ({cell[:20]})"
+    return values, pd.Series(notes, index=raw.index, dtype=object)
 
 
 def _rows(ind: Indicator, codes, levels, periods, raw, numerator=np.nan, denominator=np.nan) -> pd.DataFrame:

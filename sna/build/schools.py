@@ -75,7 +75,16 @@ PERFORMANCE_1819: dict[str, dict[str, str]] = {
 
 
 def _number(series: pd.Series) -> pd.Series:
-    """Numbers from performance-table text: '94%' -> 94, suppression marks (SUPP, NE, NP...) -> missing."""
+    """Numbers from performance-table text: '94%' -> 94, suppression marks (SUPP, NE, NP...) -> missing.
+    Most cells are plain numbers: only those that are not go through the (slow) text clean-up."""
+    direct = pd.to_numeric(series, errors="coerce").astype("float64")
+    other = direct.isna().to_numpy()
+    if other.any():
+        direct[other] = _number_text(series[other]).to_numpy()
+    return direct
+
+
+def _number_text(series: pd.Series) -> pd.Series:
     text = series.astype("string").str.strip().str.rstrip("%").str.replace(",", "", regex=False)
     return pd.to_numeric(text.where(~text.isin(SUPPRESSED)), errors="coerce").astype("float64")
 
