@@ -28,10 +28,14 @@ class BuildContext:
     quality: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     inputs: list = field(default_factory=list)  # users' files that passed their checks (sna.build.inputs.AcceptedInput)
+    located: dict[str, Path] = field(default_factory=dict)  # source id -> its verified file, this build only
     reads: dict[str, pd.DataFrame] = field(default_factory=dict)  # CSV files parsed in this build (see read_csv)
 
     def source_path(self, source_id: str) -> Path:
-        return sources.locate(sources.get(source_id), self.config)
+        """The registered file, its checksum verified once per build (steps ask for the same files many times)."""
+        if source_id not in self.located:
+            self.located[source_id] = sources.locate(sources.get(source_id), self.config)
+        return self.located[source_id]
 
     def read_csv(self, source_id: str, columns: list[str] | None = None) -> pd.DataFrame:
         """`columns` of a registered CSV, parsed once per build (sna.build.readers.read_once)."""
