@@ -1,6 +1,6 @@
 """Build time against the time merely to read the same raw files; database size; peak memory.
 
-Run: python bench/bench_build.py   (prints one line per figure; ratios are taken in this one run)
+Run: python bench/bench_build.py [--area england]   (one line per figure; ratios are taken in this one run)
 """
 
 from __future__ import annotations
@@ -47,10 +47,15 @@ def run(code: str, env: dict) -> tuple[float, float, str]:
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--area", default=None, help="study area (a file name in data/areas without .toml); default as the build's")
+    area = parser.parse_args().area
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "sna.duckdb"
         env = {**os.environ, "SNA_DB": str(db)}
-        build_code = f"import sys, time; sys.path.insert(0, {str(REPO)!r}); import json; from sna.build import build; t = time.perf_counter(); s = build(progress=False); print(json.dumps(s.step_seconds)); print(time.perf_counter() - t)"
+        build_code = f"import sys, time; sys.path.insert(0, {str(REPO)!r}); import json; from sna.build import build; t = time.perf_counter(); s = build({area!r}, progress=False); print(json.dumps(s.step_seconds)); print(time.perf_counter() - t)"
         _, build_peak, build_out = run(build_code, env)
         build_seconds = float(build_out.splitlines()[-1])
         step_seconds = json.loads(build_out.splitlines()[-2])
@@ -62,6 +67,7 @@ def main() -> None:
         _, read_peak, read_out = run(READ_ONLY.format(repo=str(REPO), files=files), env)
         read_seconds = float(read_out.splitlines()[-1])
         result = {
+            "area": area or "default",
             "sources_read": len(files),
             "build_seconds": round(build_seconds, 2),
             "read_only_seconds": round(read_seconds, 2),

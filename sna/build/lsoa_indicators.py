@@ -71,7 +71,7 @@ def _study_rows(frames: dict[str, pd.DataFrame], study_codes: pd.Series, geograp
         area = frame["area_code"].to_numpy()
         if previous is None or len(area) != len(previous) or not np.array_equal(area, previous):
             inside, previous = pd.Series(area).isin(study_codes).to_numpy(), area
-        parts.append(frame[inside].assign(indicator_id=indicator_id, level=geography))
+        parts.append(frame.take(np.flatnonzero(inside)).assign(indicator_id=indicator_id, level=geography))
     return parts
 
 
@@ -114,8 +114,11 @@ def build_lsoa_indicators(ctx: BuildContext) -> None:
 
 def _require_every_lsoa(ctx: BuildContext, codes: pd.Series, generation: str, path) -> None:
     """A national LSOA file must hold every English LSOA of its generation (per the official lookup)."""
-    every = ctx.frames[generation]["code"]
-    require_coverage(codes, every[every.str.startswith("E01")], path, f"English LSOAs ({generation[-2:]}) in the official lookup")
+    english = ctx.frames.setdefault("english_lsoas", {})
+    if generation not in english:
+        every = ctx.frames[generation]["code"]
+        english[generation] = every[every.str.startswith("E01")]
+    require_coverage(codes, english[generation], path, f"English LSOAs ({generation[-2:]}) in the official lookup")
 
 
 def _imd19_score(ctx: BuildContext, ind: Indicator) -> pd.DataFrame:
