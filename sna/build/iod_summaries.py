@@ -221,27 +221,32 @@ def _members(ctx: BuildContext, geography_level: str) -> tuple[pd.DataFrame, pd.
     return cache[geography_level]
 
 
-def rows_for(ctx: BuildContext, indicator_id: str, spec: Spec, by_level: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """indicator_values rows of one registry row: study LADs (and, for a measure, the partnership,
-    region and England)."""
-    period = EDITIONS[spec.edition].period
-    lads = by_level["lad"].set_index("parent")
-    study = [c for c in ctx.area.lad_codes if c in lads.index]
+ROW_COLUMNS = ("indicator_id", "area_code", "level", "value", "note")
+
+
+def rows_for(ctx: BuildContext, indicator_id: str, spec: Spec, by_level: dict[str, pd.DataFrame]) -> dict[str, list]:
+    """indicator_values rows of one registry row (as column lists; the period is the edition's): study
+    LADs (and, for a measure, the partnership, region and England)."""
+    lads = by_level["lad"]
+    held = set(lads["parent"])
+    study = [c for c in ctx.area.lad_codes if c in held]
     if spec.ranked:
-        ranks = rank_among(lads[spec.measure], MEASURES[spec.measure])
-        count = int(lads[spec.measure].notna().sum())
-        values = ranks.loc[study]
+        measure = lads.set_index("parent")[spec.measure]
+        ranks = rank_among(measure, MEASURES[spec.measure])
+        count = int(measure.notna().sum())
+        values = ranks.loc[study].to_numpy(dtype=float)
         notes = [f"rank {int(r)} of {count} local authorities in England (2024 boundaries)" if pd.notna(r) else None for r in values]
-        return pd.DataFrame({"indicator_id": indicator_id, "area_code": study, "level": "lad", "period": period,
-                             "value": values.to_numpy(dtype=float), "numerator": np.nan, "denominator": np.nan, "note": notes})
-    parts = []
+        return {"indicator_id": [indicator_id] * len(study), "area_code": study, "level": ["lad"] * len(study),
+                "value": list(values), "note": notes}
+    out: dict[str, list] = {c: [] for c in ROW_COLUMNS}
     for level, frame in by_level.items():
         frame = frame[frame["parent"].isin(study)] if level == "lad" else frame
-        parts.append(pd.DataFrame({"indicator_id": indicator_id, "area_code": frame["parent"].to_numpy(), "level": level,
-                                   "period": period, "value": frame[spec.measure].to_numpy(dtype=float), "numerator": np.nan,
-                                   "denominator": np.nan,
-                                   "note": [f"from {n:,} LSOAs" for n in frame["lsoas"]]}))
-    return pd.concat(parts, ignore_index=True)
+        out["indicator_id"] += [indicator_id] * len(frame)
+        out["area_code"] += frame["parent"].tolist()
+        out["level"] += [level] * len(frame)
+        out["value"] += list(frame[spec.measure].to_numpy(dtype=float))
+        out["note"] += [f"from {n:,} LSOAs" for n in frame["lsoas"]]
+    return out
 
 
 def build_iod_summaries(ctx: BuildContext) -> None:
@@ -257,9 +262,14 @@ def build_iod_summaries(ctx: BuildContext) -> None:
             ctx.fact("IoD summaries", EDITIONS[spec.edition].indices[spec.index].source, EDITIONS[spec.edition].period,
                      f"{spec.edition} {spec.index}: local authorities summarised", len(lads),
                      "every English LAD (2024 boundaries), from its LSOAs")
-        parts.append(rows_for(ctx, indicator_id, spec, computed[key]))
+        rows = rows_for(ctx, indicator_id, spec, computed[key])
+        parts.append({**rows, "period": [EDITIONS[spec.edition].period] * len(rows["area_code"])})
     if parts:
-        ctx.values.append(pd.concat(parts, ignore_index=True))
+        columns = {c: [v for part in parts for v in part[c]] for c in (*ROW_COLUMNS, "period")}
+        ctx.values.append(pd.DataFrame({"indicator_id": columns["indicator_id"], "area_code": columns["area_code"],
+                                        "level": columns["level"], "period": columns["period"],
+                                        "value": np.asarray(columns["value"], dtype=float), "numerator": np.nan,
+                                        "denominator": np.nan, "note": pd.Series(columns["note"], dtype=object)}))
     for (edition_key, index_key) in sorted(computed):
         ctx.record("iod_summaries", EDITIONS[edition_key].indices[index_key].source, EDITIONS[edition_key].national_count,
                    len(computed[(edition_key, index_key)]["lad"]))
