@@ -6,6 +6,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 
@@ -75,7 +76,18 @@ def simplify_together(geoms, tolerance: float):
 
 
 def dissolve(frame: gpd.GeoDataFrame, by: str) -> gpd.GeoDataFrame:
-    """Union polygons that share a parent code (wards from LSOAs)."""
-    merged = frame.dissolve(by=by, as_index=False)
+    """Union polygons that share a parent code (wards from LSOAs): by, geometry, sorted by `by`.
+
+    The same GEOS union per group as GeoDataFrame.dissolve, over slices of one sorted array: geopandas
+    spent as long again in pandas per group (England's 7,000 wards: seconds)."""
+    if set(frame.columns) != {by, frame.geometry.name}:
+        merged = frame.dissolve(by=by, as_index=False)
+    else:
+        codes, keys = pd.factorize(frame[by].to_numpy(), sort=True)  # missing keys (-1) are dropped, as groupby does
+        order = np.argsort(codes, kind="stable")  # each group keeps the frame's order
+        bounds = np.searchsorted(codes[order], np.arange(len(keys) + 1))
+        geoms = np.asarray(frame.geometry.values, dtype=object)[order]
+        parts = [shapely.union_all(geoms[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+        merged = gpd.GeoDataFrame({by: np.asarray(keys, dtype=object), "geometry": parts}, geometry="geometry", crs=frame.crs)
     merged["geometry"] = shapely.make_valid(merged.geometry.values)
     return merged
