@@ -120,14 +120,21 @@ def apply_imported(routes: pd.DataFrame, imported: pd.DataFrame | None, source_t
 
 
 def route_lsoa_rows(routes: pd.DataFrame, lsoa11: pd.DataFrame, lsoa21: pd.DataFrame) -> pd.DataFrame:
-    """The LSOAs (2011 and 2021) each route line crosses."""
+    """The LSOAs (2011 and 2021) each route line crosses (as corridors.codes_crossed, with each
+    generation's polygons parsed and indexed once for all routes, not once per route: England's are 33,000)."""
+    generations = {"lsoa11": lsoa11, "lsoa21": lsoa21}
+    indexed = {level: (shapely.STRtree(from_wkb(frame["geometry"])), frame["code"].to_numpy())
+               for level, frame in generations.items() if not frame.empty and not routes.empty}
     rows = []
     for r in routes.itertuples(index=False):
         line = from_wkb(r.geometry)
-        rows += [{"route_id": r.route_id, "lsoa_code": c, "level": "lsoa11"} for c in corridors.codes_crossed(line, lsoa11)]
-        rows += [{"route_id": r.route_id, "lsoa_code": c, "level": "lsoa21"} for c in corridors.codes_crossed(line, lsoa21)]
+        for level in generations:
+            if line is None or line.is_empty or level not in indexed:
+                continue
+            tree, codes = indexed[level]
+            crossed = sorted(codes[tree.query(line, predicate="intersects")].tolist())
+            rows += [{"route_id": r.route_id, "lsoa_code": c, "level": level} for c in crossed]
     return pd.DataFrame(rows, columns=["route_id", "lsoa_code", "level"])
-
 
 
 def read_imported(path: Path, con, known: dict[str, str] | None = None) -> pd.DataFrame:
