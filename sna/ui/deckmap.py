@@ -25,6 +25,7 @@ CSS = """
                   border-radius: 4px; overflow: hidden; touch-action: none; }
 .sna-map-bar { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; margin-top: .35rem;
                font: 14px sans-serif; color: #1b2631; }
+.sna-map-bar[hidden] { display: none; }
 .sna-map-bar button { font: inherit; padding: .2rem .6rem; border: 1px solid #1f5a87; border-radius: 4px;
                       background: white; color: #1f5a87; cursor: pointer; }
 .sna-map-bar button[aria-pressed="true"] { background: #1f5a87; color: white; }
