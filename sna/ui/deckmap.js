@@ -297,9 +297,9 @@ export default function (component) {
             const text = over !== null ? over : info && info.object ? tooltipText(state, info.object.a) : null;
             // Text, never HTML; flipped to the left or above the pointer so it stays inside the map.
             const w = state.container.clientWidth, h = state.container.clientHeight;
-            const dx = info.x > w / 2 ? "calc(-100% - 20px)" : "0", dy = info.y > h / 2 ? "calc(-100% - 20px)" : "0";
+            const dx = info.x > w / 2 ? "calc(-100% - 12px)" : "12px", dy = info.y > h / 2 ? "calc(-100% - 12px)" : "12px";
             return text && { text, style: { backgroundColor: "#1b2631", color: "white", fontSize: "13px", whiteSpace: "pre-line",
-                                            maxWidth: `${Math.max(160, Math.min(320, w - 40))}px`, transform: `translate(${dx}, ${dy})` } };
+                                            maxWidth: `${Math.max(160, Math.min(320, w - 40))}px`, transform: `translate(${info.x}px, ${info.y}px) translate(${dx}, ${dy})` } };
           },
           onClick: (info, event) => pick(state, info, event),
           getCursor: ({ isHovering }) => (isHovering ? "pointer" : "grab"),

@@ -230,7 +230,7 @@ def crime_points(crimes: pd.DataFrame) -> dict:
 
 def corridor_bounds(line_lonlat, buffer_m: float) -> list[float]:
     """A view framing a route and its corridor."""
-    return bounds_of(buffer_polygon(line_lonlat, buffer_m), margin=0.6)
+    return bounds_of(buffer_polygon(line_lonlat, buffer_m), margin=0.3)
 
 
 def place_bounds(places: pd.DataFrame, place_id: str) -> list[float]:
