@@ -1,6 +1,8 @@
 // The product's map (st.components.v2): deck.gl is loaded once per page from the installed pydeck
 // wheel (served by Streamlit's static serving), each level's geometry is fetched once by URL and kept
-// in the browser, and every rerun brings only per-area classes, tooltip values and the selection.
+// in the browser, and every rerun brings only per-area classes, tooltip values, the selection and the
+// small overlays of the page (points, paths, outlines, labels as columns). Clicks come back as a
+// trigger value: {code, add} for an area, {clear}, or {layer, id} for a clickable overlay feature.
 // Streamlit calls this function again, with the same parentElement, whenever the data changes.
 
 const LIBS = (globalThis.__snaMapLibs = globalThis.__snaMapLibs || {});

@@ -5,7 +5,8 @@ rerun (0.84-0.93 MB for the LSOAs). Here the browser loads deck.gl once (the bun
 installed pydeck wheel), fetches each level's geometry once by URL (a binary file the app writes at
 start into the main script's static/ folder, served by Streamlit's static serving and named by the
 database version, so browsers may cache it), and every rerun sends only per-area classes, tooltip
-values and the selection. A click returns the area's code to Python as a trigger value."""
+values, the selection and the page's small overlays (schools, routes, outlines, labels). A click
+returns the area's code, or the overlay feature's layer and id, to Python as a trigger value."""
 
 from __future__ import annotations
 
