@@ -30,7 +30,7 @@ from geo import from_wkb  # noqa: E402
 from geo.display import polygon_rows  # noqa: E402
 from sna import db  # noqa: E402
 from sna.analysis import values as ex  # noqa: E402
-from sna.ui import maps as mapview  # noqa: E402
+import pydeck_spec as mapview  # noqa: E402  (the pydeck spec the product drew before)
 from sna.config import settings  # noqa: E402
 
 LSOA11_INDICATORS = ["police_robbery_rate", "police_weapons_rate", "police_asb_rate", "police_all_crime_rate",

@@ -7,14 +7,14 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
 
 import streamlit as st  # noqa: E402
 
 from geo.display import polygon_rows  # noqa: E402
 from sna import db, ui  # noqa: E402
 from sna.analysis import values as ex  # noqa: E402
-from sna.ui import maps as mapview  # noqa: E402
+import pydeck_spec as mapview  # noqa: E402  (the pydeck spec the product drew before)
 
 INDICATOR = os.environ.get("SNA_BENCH_INDICATOR", "police_serious_violence_rate")
 

@@ -31,18 +31,6 @@ def polygon_rows(frame: pd.DataFrame, geometry_column: str = "display", toleranc
     return rows
 
 
-def line_coords(geom, decimals: int = 5) -> list:
-    """The parts of a (Multi)LineString as lists of [lon, lat], rounded."""
-    lines = list(geom.geoms) if geom.geom_type == "MultiLineString" else [geom]
-    return [[[round(x, decimals), round(y, decimals)] for x, y in line.coords] for line in lines if not line.is_empty]
-
-
-def polygon_coords(polygon, decimals: int = 5) -> list:
-    """The exterior ring of a polygon (the first part of a MultiPolygon) as [lon, lat] pairs."""
-    parts = list(polygon.geoms) if polygon.geom_type == "MultiPolygon" else [polygon]
-    return [[round(x, decimals), round(y, decimals)] for x, y in parts[0].exterior.coords]
-
-
 def pack_polygons(frame: pd.DataFrame, geometry_column: str = "display", tolerance: float = SIMPLIFY_DEGREES) -> bytes:
     """The areas of one level as one binary file for the browser map, fetched once and cached.
 

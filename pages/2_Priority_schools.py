@@ -4,7 +4,6 @@ primaries and an export. Renders only: the numbers come from sna.analysis.priori
 
 from __future__ import annotations
 
-import pydeck as pdk
 import streamlit as st
 
 from sna import db, ui
@@ -42,11 +41,10 @@ def map_indicators():
     return cat[cat["geography"].isin(["lsoa11", "lsoa21"])].set_index("id")
 
 
-def on_map_select() -> None:
+def on_map_pick(payload: dict) -> None:
     """Clicking a secondary school on the map selects it (the same as choosing it in the list)."""
-    objects = st.session_state["map"].selection.get("objects", {}).get("schools", [])
-    if objects:
-        st.session_state["school"] = int(objects[0]["u"])
+    if payload.get("layer") in ("schools", "selected") and isinstance(payload.get("id"), int):
+        st.session_state["school"] = int(payload["id"])
 
 
 def reset_weights() -> None:
@@ -107,29 +105,23 @@ ind = catalogue.loc[map_id]
 level = ind["geography"]
 with ui.friendly_errors():
     values = db.values(con, map_id, level)
-rows, legend = overlays.choropleth_rows(ui.polygons(level), values, ind["polarity"])
+base, legend = overlays.choropleth_values(maps.geometry_index(level), values, ind["polarity"])
 options = shown["urn"].tolist()
 selected_urn = st.session_state.get("school")
 selected = ranked[ranked["urn"] == selected_urn]
-layers = [maps.choropleth_layer(rows, opacity=0.75),
-          maps.boundary_layer(ui.polygons("lad"), "lads"),
-          pdk.Layer("ScatterplotLayer", overlays.school_points(shown, overlays.SECONDARY_COLOUR, "Secondary school"), id="schools",
-                    get_position=["lon", "lat"], get_fill_color="f", get_radius=5, radius_units="'pixels'",
-                    stroked=True, get_line_color=[255, 255, 255], line_width_min_pixels=1, pickable=True)]
-feeders = None
+layers = [overlays.school_points("schools", shown, overlays.SECONDARY_COLOUR, "Secondary school", pick=True)]
+feeders, bounds = None, None
 if not selected.empty:
     feeder_mode = st.session_state.get("feeder_mode", "Within the radius")
     nearest = int(st.session_state.get("feeder_n", 5)) if feeder_mode == "Nearest N" else None
     feeders = sa.feeder_primaries(data, int(selected_urn), radius_m, nearest)
     me = selected.iloc[0]
-    layers += [overlays.radius_layer(me["lon"], me["lat"], radius_m),
-               pdk.Layer("ScatterplotLayer", overlays.school_points(feeders, overlays.PRIMARY_COLOUR, "Primary school"), id="feeders",
-                         get_position=["lon", "lat"], get_fill_color="f", get_radius=4, radius_units="'pixels'", pickable=True),
-               pdk.Layer("ScatterplotLayer", overlays.school_points(selected, overlays.SELECTED_COLOUR, "Selected school"), id="selected",
-                         get_position=["lon", "lat"], get_fill_color="f", get_radius=8, radius_units="'pixels'", pickable=True)]
-view = maps.view_for(lads) if selected.empty else overlays.view_around(selected.iloc[0]["lon"], selected.iloc[0]["lat"], radius_m)
-st.pydeck_chart(maps.deck(layers, view, overlays.SCHOOL_TOOLTIP), height=520, key="map",
-                on_select=on_map_select, selection_mode="single-object")
+    layers += [overlays.radius_outline(me["lon"], me["lat"], radius_m),
+               overlays.school_points("feeders", feeders, overlays.PRIMARY_COLOUR, "Primary school", radius=4),
+               overlays.school_points("selected", selected, overlays.SELECTED_COLOUR, "Selected school", radius=8, pick=True)]
+    bounds = overlays.bounds_around(me["lon"], me["lat"], radius_m)
+maps.area_map(key="map", level=level, values=base, focus=lads, on_pick=on_map_pick, overlays=layers, bounds=bounds,
+              opacity=0.75, select_areas=False, height=520, alt=f"Map of secondary schools over {ind['title']}")
 st.caption(f"Map: {ind['title']} ({ind['unit']}; {ind['publisher']}, {ind['vintage']}, {ind['licence']}), in five "
            "quantile classes, darker = " + ("lower (worse)" if ind["polarity"] == "lower_worse" else "higher")
            + ". Classes: " + "; ".join(label for _, label in legend) + ". Blue dots: secondary schools shown in the table; "

@@ -4,10 +4,7 @@ figures come from sna.analysis, map pieces from sna.ui.maps and sna.ui.overlays.
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
-import pydeck as pdk
 import streamlit as st
 
 from geo import from_wkb
@@ -20,8 +17,6 @@ from sna.userfiles import validate_route_upload
 ui.page_setup("Places")
 con = ui.cursor()
 db_version = ui.version()  # cache key: the database file in use
-TOOLTIP = overlays.TOOLTIP
-PLACE_COLOUR = overlays.PLACE_COLOUR
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -77,18 +72,14 @@ except ChoiceError as exc:
     st.stop()
 level = ex.db_level(ind, "lsoa")
 classes = ex.map_classes(frame["value"], ind, "quantiles", 5)
-choropleth = [{**r, "v": f"{r['v']} ({html.escape(ind['unit'] or '')})"} for r in maps.map_rows(ui.polygons(level), frame, classes, ind)]
-lad_rows = [g for g in ui.polygons("lad") if g["c"] in lad_codes]
-place_rows = overlays.place_outline_rows(places)
-route_rows = overlays.route_paths(routes)
-layers = [maps.choropleth_layer(choropleth), maps.boundary_layer(lad_rows, "la_boundaries"),
-          maps.boundary_layer(place_rows, "places", PLACE_COLOUR, 3),
-          *overlays.route_layers(routes),
-          maps.label_layer(co.place_labels(places), "place_labels")]
+base = maps.indicator_layer(maps.geometry_index(level), frame, classes, ind, "lsoa")
+focus = ui.areas("lad").query("code in @lad_codes")
+route_lines = overlays.route_paths(routes)
 map_col, legend_col = st.columns([3, 1], gap="medium")
 with map_col:
-    st.pydeck_chart(maps.deck(layers, maps.view_for(ui.areas("lad").query("code in @lad_codes")), TOOLTIP),
-                    height=520, key="places_map")
+    maps.area_map(key="places_map", level=level, values=base, focus=focus, select_areas=False, height=520,
+                  overlays=[overlays.place_outlines(places), *overlays.route_layers(routes), overlays.place_label_layer(places)],
+                  alt=f"Map of impact areas and Step Together routes over {ind['title']}")
 with legend_col:
     st.markdown(f"**{ind['title']}** ({ind['unit']})")
     st.table(charts.legend_styler(classes.legend))
@@ -120,11 +111,9 @@ with story_tab:
             st.caption(f"Extent: {place['extent_note']}")
         else:
             st.warning(f"Extent (approximate): {place['extent_note']}")
-        story_layers = [maps.choropleth_layer(choropleth), maps.boundary_layer(lad_rows, "la_boundaries"),
-                        maps.boundary_layer([r for r in place_rows if r["c"] == place_id], "place", PLACE_COLOUR, 4),
-                        pdk.Layer("PathLayer", route_rows, id="routes", get_path="path", get_color="color", width_min_pixels=4, pickable=True)]
-        st.pydeck_chart(maps.deck(story_layers, overlays.view_of_place(places, place_id), TOOLTIP),
-                        height=420, key="story_map")
+        maps.area_map(key="story_map", level=level, values=base, focus=focus, select_areas=False, height=420,
+                      overlays=[overlays.place_outlines(places[places["place_id"] == place_id], "place", 4), route_lines],
+                      bounds=overlays.place_bounds(places, place_id), alt=f"Map of {place['name']}")
         st.markdown("**Key indicators: the place against its local authority, the region and England**")
         st.dataframe(co.place_indicators(con, place_id, place["la_code"]), hide_index=True, width="stretch", key="story_indicators")
         st.caption("The place's values are computed from its neighbourhoods (LSOAs): counts summed, rates as summed numerators "
@@ -168,13 +157,10 @@ with corridor_tab:
         c3.metric("Months held", ", ".join(months) or "none")
         st.caption(f"Crimes within {buffer_m} m of the line (distances in British National Grid metres). Source: police.uk "
                    "street-level crime (Home Office), Open Government Licence v3.0.")
-        corridor_layers = [maps.choropleth_layer(choropleth), maps.boundary_layer(lad_rows, "la_boundaries"),
-                           overlays.corridor_layer(line, buffer_m),
-                           pdk.Layer("ScatterplotLayer", overlays.crime_points(crimes), id="crimes", get_position=["lon", "lat"],
-                                     get_fill_color="f", get_radius=12, radius_min_pixels=3, pickable=True),
-                           pdk.Layer("PathLayer", [r for r in route_rows if r["c"] == html.escape(route_id)], id="route",
-                                     get_path="path", get_color="color", width_min_pixels=5, pickable=True)]
-        st.pydeck_chart(maps.deck(corridor_layers, overlays.view_of(line, buffer_m), TOOLTIP), height=420, key="corridor_map")
+        maps.area_map(key="corridor_map", level=level, values=base, focus=focus, select_areas=False, height=420,
+                      overlays=[overlays.corridor_outline(line, buffer_m), overlays.crime_points(crimes),
+                                overlays.route_paths(routes[routes["route_id"] == route_id], "route", width=5)],
+                      bounds=overlays.corridor_bounds(line, buffer_m), alt=f"Map of the corridor of {route['name']}")
         st.markdown("**Crimes in the corridor by month and type**")
         st.dataframe(summary, hide_index=True, width="stretch", key="corridor_summary")
         st.markdown("**Violence with injury (IoD2025) of the neighbourhoods (LSOA 2021) the line crosses**")

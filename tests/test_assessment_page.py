@@ -98,6 +98,28 @@ def test_hot_spots_tab_matches_the_analysis(app, con):
     assert any("without a correction" in c.value for c in app.caption)
 
 
+def test_maps_send_colours_and_text_not_geometry(app):
+    """Each map is the shared map component: per-area palette indices and one plain-text tooltip per area,
+    the geometry by URL (fetched once), never pydeck."""
+    import json
+
+    from sna.ui.assessment import HOTSPOT_COLOURS
+
+    def map_data(at, key):
+        found = [json.loads(e.proto.json) for e in at.main if getattr(e, "type", "") == "bidi_component"]
+        return [d for d in found if d["name"] == key][0]
+
+    assert not app.get("deck_gl_json_chart")
+    ri = map_data(app, "ri_map")
+    assert "/app/static/sna-map/areas-lsoa21-" in ri["geo"] and "p" not in ri and ri["select"] is False
+    drawn = [i for i, c in enumerate(ri["cls"]) if c >= 0]
+    assert len(drawn) > 1000 and all(ri["text"][i] and "index" in ri["text"][i] for i in drawn)
+    _open(app, "Hot spots")
+    hs_map = map_data(app, "hs_map")
+    assert {tuple(c) for c in hs_map["pal"]} <= {tuple(c) for c in HOTSPOT_COLOURS.values()}
+    assert any("z " in t for t in hs_map["text"] if t)
+
+
 def test_rates_tab(app):
     _open(app, "Small-area rates")
     outside = _frame_with(app, "position")
@@ -143,6 +165,12 @@ def test_page_opens_on_other_study_areas(area, sources_dir, tmp_path, built_db):
         os.environ["SNA_DB"] = str(built_db)
 
 
+def drawn(page, name: str) -> None:
+    """Until the map with this key has drawn its latest data."""
+    page.wait_for_function("""(n) => { const s = globalThis.__snaMaps && globalThis.__snaMaps[n];
+        return s && s.root.dataset.drawn === String(s.version); }""", arg=name, timeout=120000)
+
+
 @pytest.mark.browser
 def test_assessment_page_in_a_real_browser(served_app, browser, artifacts):
     from conftest import new_page, wait_for_app
@@ -151,16 +179,18 @@ def test_assessment_page_in_a_real_browser(served_app, browser, artifacts):
     try:
         page.goto(f"{served_app}/Assessment", wait_until="domcontentloaded")
         wait_for_app(page, 180000)
-        page.wait_for_selector("canvas", timeout=60000)
-        page.wait_for_timeout(3000)
+        drawn(page, "ri_map")
         assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 0
         page.screenshot(path=str(artifacts / "assessment_risk_index.png"))
-        for tab, name in (("High risk x high violence", "bivariate"), ("Hot spots", "hotspots"),
-                          ("Small-area rates", "rates"), ("Trends", "trends")):
+        for tab, name, key in (("High risk x high violence", "bivariate", "bv_map"), ("Hot spots", "hotspots", "hs_map"),
+                               ("Small-area rates", "rates", "sr_map"), ("Trends", "trends", None)):
             page.get_by_role("tab", name=tab).click()
             page.wait_for_timeout(1000)
             wait_for_app(page, 180000)
-            page.wait_for_timeout(3000)
+            if key:
+                drawn(page, key)
+            page.wait_for_timeout(1000)
             assert page.get_by_text(tab, exact=False).count() >= 1
             page.screenshot(path=str(artifacts / f"assessment_{name}.png"))
             assert page.locator('[data-testid="stException"]').count() == 0

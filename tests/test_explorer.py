@@ -11,8 +11,6 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import from_wkb
-from geo.display import polygon_rows
 from sna.analysis import classify as mapview, formatting as fmt, headlines as hl, profile as pf, search as sr, stats, values as va
 from sna.ui import maps
 from sna.registry import sources
@@ -171,24 +169,17 @@ def test_search_by_postcode_code_name_and_nonsense(con):
     assert sr.search(con, "ZZ9 9ZZ").empty  # a well-formed postcode that is not in the study area
 
 
-def test_map_payload_is_small_and_escaped(con, cat):
-    import geopandas as gpd
-
+def test_map_names_travel_as_text_in_the_geometry_file(con):
+    """Area names reach the browser once, in the level's geometry file, as they are: the map writes its
+    tooltips as text (deck.gl's {text}), never as HTML. (Payload size: tests/test_map_selection.py.)"""
+    from geo.display import pack_polygons
     from sna import db
 
-    ind = va.indicator(cat, "police_serious_violence_rate")
-    frame = va.area_values(con, ind, "lsoa", ALL_LADS)
-    geometry = polygon_rows(db.areas(con, "lsoa11"))
-    frame.loc[0, "name"] = "<script>alert(1)</script>"
-    rows = maps.map_rows(geometry, frame, va.map_classes(frame["value"], ind, "quantiles", 5), ind)
-    assert {r["c"] for r in rows} == set(frame["code"])
-    assert all("<script>" not in r["n"] for r in rows)
-    assert set(rows[0]) <= {"c", "p", "n", "v", "r", "d", "f"}
-    full = db.query(con, "SELECT * FROM areas WHERE level = 'lsoa11'")
-    naive = gpd.GeoDataFrame(full.drop(columns=["geometry", "display"]),
-                             geometry=from_wkb(full["geometry"]), crs=4326).to_json()
-    ours = json.dumps(rows, separators=(",", ":"))
-    assert len(ours) <= 0.25 * len(naive)
+    areas = db.areas(con, "lad").head(2).copy()
+    areas.loc[areas.index[0], "name"] = "<script>alert(1)</script>"
+    blob = pack_polygons(areas)
+    header = json.loads(blob[4:4 + int.from_bytes(blob[:4], "little")])
+    assert header["names"][0] == "<script>alert(1)</script>"
 
 
 def test_legend_counts_add_up(con, cat):
@@ -305,8 +296,10 @@ def test_explorer_pick_area_from_map_list(built_db):
 
 
 def test_tooltip_names_value_rank_and_decile_where_defined(cat):
-    imd = maps.tooltip(va.indicator(cat, "iod25_imd_score"), "lsoa")["html"]
-    assert "{n}" in imd and "{c}" in imd and "{v}" in imd and "{r}" in imd and "{d}" in imd
-    assert "{d}" not in maps.tooltip(va.indicator(cat, "iod25_imd_score"), "ward")["html"]
-    rank = maps.tooltip(va.indicator(cat, "iod25_imd_rank"), "lsoa")["html"]
-    assert "1 = lowest value, the most deprived" in rank
+    frame = pd.DataFrame({"code": ["A"], "name": ["a"], "value": [1.0], "rank": [1], "decile": [2]})
+    mc = va.map_classes(frame["value"], va.indicator(cat, "iod25_imd_score"), "quantiles", 5)
+    imd = maps.indicator_layer({"A": 0}, frame, mc, va.indicator(cat, "iod25_imd_score"), "lsoa")["tip"]
+    assert "{v}" in imd["value"] and "{r}" in imd["rank"] and "{d}" in imd["decile"] and imd["d"] == [2]
+    assert "decile" not in maps.indicator_layer({"A": 0}, frame, mc, va.indicator(cat, "iod25_imd_score"), "ward")["tip"]
+    rank = maps.indicator_layer({"A": 0}, frame, mc, va.indicator(cat, "iod25_imd_rank"), "lsoa")["tip"]
+    assert "1 = lowest value, the most deprived" in rank["rank"]

@@ -175,12 +175,15 @@ def test_schools_near_a_route_or_a_plain_reason(con):
     assert corridors.schools_near(empty, line, 300)[0] is None
 
 
-def test_route_paths_escape_hostile_names():
+def test_route_paths_carry_names_as_plain_text():
+    """Route lines are one overlay of columns with flat rounded coordinates; a hostile name is carried as
+    the text it is (the map writes tooltips with deck.gl's {text}, never as HTML)."""
     frame = pd.DataFrame({"route_id": ["x"], "name": ["<script>alert(1)</script>"], "status": ["live"], "geometry_quality": ["approximate"],
-                          "geometry": [shapely.to_wkb(shapely.LineString([(-1.9, 52.5), (-1.89, 52.5)]))]})
-    row = overlays.route_paths(frame)[0]
-    assert "<script>" not in row["n"] and "&lt;script&gt;" in row["n"]
-    assert "APPROXIMATE" in row["v"]
+                          "geometry": [shapely.to_wkb(shapely.LineString([(-1.9, 52.5), (-1.891234567, 52.5)]))]})
+    layer = overlays.route_paths(frame)
+    assert layer["type"] == "paths" and layer["paths"] == [[-1.9, 52.5, -1.89123, 52.5]] and layer["ids"] == ["x"]
+    assert layer["tip"][0].startswith("<script>alert(1)</script> (x)") and "APPROXIMATE" in layer["tip"][0]
+    assert layer["pal"] == [overlays.APPROXIMATE_RGB]
 
 
 # --- import: valid and broken files, function and CLI level ------------------------------------
@@ -290,5 +293,6 @@ def test_routes_sharing_a_locality_do_not_overlap(con):
     assert len(lozells) == 3
     lines = list(from_wkb(lozells["geometry"]))
     assert not any(a.intersects(b) for i, a in enumerate(lines) for b in lines[i + 1:])
-    markers = {(m["lon"], m["lat"]) for m in overlays.route_markers(lozells)}
+    layer = overlays.route_markers(lozells)
+    markers = set(zip(layer["lon"], layer["lat"]))
     assert len(markers) == 3

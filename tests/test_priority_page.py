@@ -3,7 +3,7 @@ missing components, the page under AppTest (every widget) and in a real browser.
 
 from __future__ import annotations
 
-import html
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -169,10 +169,28 @@ def test_explain_is_plain_language_and_safe(scored):
     assert "<script>" not in hostile and "](" not in hostile
 
 
-def test_map_points_escape_html(scored):
-    frame = pd.DataFrame({"urn": [1], "name": ["<script>alert(1)</script> Academy"], "lon": [-1.9], "lat": [52.5]})
-    points = overlays.school_points(frame, [0, 0, 0], "Secondary")
-    assert points[0]["n"] == html.escape("<script>alert(1)</script> Academy") and "<script>" not in points[0]["n"]
+def test_map_points_are_compact_columns_with_plain_text(scored):
+    """School dots are one overlay of columns; a hostile name is carried as text (the map writes tooltips
+    with deck.gl's {text}, never as HTML: see test_page_in_browser)."""
+    frame = pd.DataFrame({"urn": [1, 2], "name": ["<script>alert(1)</script> Academy", "B"], "lon": [-1.9123456, None],
+                          "lat": [52.5, 52.6]})
+    layer = overlays.school_points("schools", frame, [0, 0, 0], "Secondary", pick=True)
+    assert layer["type"] == "points" and layer["id"] == "schools" and layer["pick"] is True
+    assert layer["lon"] == [-1.91235] and layer["lat"] == [52.5] and layer["ids"] == [1] and layer["pal"] == [[0, 0, 0]]
+    assert layer["tip"] == ["<script>alert(1)</script> Academy\nSecondary, URN 1"]
+    json.dumps(layer)  # sent as JSON: plain types only
+
+
+def test_view_around_a_school_holds_its_radius():
+    west, south, east, north = overlays.bounds_around(-1.9, 52.5, 1000)
+    assert west < -1.9 < east and south < 52.5 < north
+    assert 2 * 1000 < (north - south) * 111_320 < 3 * 1000  # the circle with a margin
+
+
+def map_data(at, key: str = "map") -> dict:
+    """The data the page sends to the map component (sna.ui.deckmap) with this key."""
+    found = [json.loads(e.proto.json) for e in at.main if getattr(e, "type", "") == "bidi_component"]
+    return [d for d in found if d.get("name") == key][0]
 
 
 # --- the page under AppTest ----------------------------------------------------------------------
@@ -203,7 +221,11 @@ def test_page_renders_ranked_table_map_and_caveat(app):
     assert any("not where all its pupils live" in w.value for w in at.warning)
     ranked = _table(at, "ranked")
     assert len(ranked) > 150 and ranked["rank"].iloc[0] == 1
-    assert len(at.get("deck_gl_json_chart")) == 1
+    assert len(at.get("deck_gl_json_chart")) == 0  # the map component, not st.pydeck_chart
+    data = map_data(at)
+    schools = {o["id"]: o for o in data["overlays"]}["schools"]
+    assert len(schools["ids"]) == len(ranked) and schools["pick"] and data["opacity"] == 0.75 and data["select"] is False
+    assert "p" not in data and "/app/static/sna-map/areas-" in data["geo"]  # geometry by URL, never inline
     assert "2018-06" in at.expander[0].markdown[0].value  # the months held are stated
 
 
@@ -246,6 +268,10 @@ def test_page_every_widget_path(app):
 
     at.selectbox(key="school").set_value(URN).run()
     assert any("ranks" in m.value and "Bordesley Green Girls" in m.value for m in at.markdown)
+    data = map_data(at)
+    layers = {o["id"]: o for o in data["overlays"]}
+    assert layers["selected"]["ids"] == [URN] and "radius" in layers and len(layers["feeders"]["ids"]) > 0
+    assert data["bounds"][0] < layers["selected"]["lon"][0] < data["bounds"][2]  # the view is around the school
     assert len(_table(at, "detail")) == len(pr.COMPONENTS)
     within = _table(at, "feeders")
     assert len(within) > 0 and (within["Distance (m)"].str.replace(",", "").astype(float) <= 1000).all()
@@ -272,16 +298,33 @@ def test_page_all_weights_zero_is_a_message(app):
 # --- the page in a real browser ------------------------------------------------------------------
 
 def _assert_map_drawn(page, path) -> None:
-    """The deck canvas shows a choropleth: many colours, none covering most of the map (a layer gone wrong)."""
+    """The map canvas shows a choropleth: many colours, none covering most of the map (a layer gone wrong)."""
     from PIL import Image
 
-    page.locator('[data-testid="stDeckGlJsonChart"]').first.screenshot(path=str(path))
+    page.locator(".st-key-map .sna-map-canvas").screenshot(path=str(path))
     pixels = np.asarray(Image.open(path).convert("RGB")).reshape(-1, 3)
-    drawn = pixels[(pixels < 250).any(axis=1)]  # not the white background
+    drawn = pixels[(pixels < 240).any(axis=1)]  # not the light background
     assert len(drawn) > 0.15 * len(pixels), f"map looks blank: {path}"
     colours, counts = np.unique(drawn, axis=0, return_counts=True)
     assert len(colours) > 20, f"map has only {len(colours)} colours: {path}"
     assert counts.max() / counts.sum() < 0.6, f"one colour covers most of the map: {path}"
+
+
+def _wait_drawn(page, after: int = 0) -> None:
+    """Until the map (key "map") has drawn the data of a call later than `after`."""
+    page.wait_for_function("""(after) => { const s = globalThis.__snaMaps && globalThis.__snaMaps.map;
+        return s && s.version > after && s.root.dataset.drawn === String(s.version); }""", arg=after, timeout=90000)
+
+
+def _school_on_screen(page, urn: int | None = None) -> tuple[int, float, float]:
+    """(URN, x, y) of a secondary school's dot on the page (the middle one of the overlay unless urn is given)."""
+    return page.evaluate("""(urn) => {
+        const s = globalThis.__snaMaps.map, o = s.data.overlays.find((l) => l.id === 'schools');
+        const i = urn === null ? o.ids.length >> 1 : o.ids.indexOf(urn);
+        const [x, y] = s.deckgl.getViewports()[0].project([o.lon[i], o.lat[i]]);
+        const r = s.container.getBoundingClientRect();
+        return [o.ids[i], r.left + x, r.top + y];
+    }""", urn)
 
 
 @pytest.mark.browser
@@ -292,29 +335,55 @@ def test_page_in_browser(served_app, browser, artifacts):
     page.goto(f"{served_app}/Priority_schools", wait_until="domcontentloaded")
     wait_for_app(page)
     try:
-        page.wait_for_selector("canvas", timeout=60000)
+        _wait_drawn(page)
         page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60000)
-        page.wait_for_timeout(2500)  # software WebGL: let the deck draw
-        assert page.locator("canvas").count() >= 1
-        box = page.locator('[data-testid="stDeckGlJsonChart"]').first.bounding_box()
+        assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 0
+        box = page.locator(".st-key-map .sna-map-canvas").bounding_box()
         assert box and box["height"] > 300
+        assert page.locator(".st-key-map .sna-map-bar").is_hidden()  # areas are not for choosing here
         assert "not where all its pupils live" in page.content()
+        page.locator(".st-key-map").scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
         _assert_map_drawn(page, artifacts / "priority_schools_map.png")
+        # hovering a school shows its name as text next to the pointer
+        urn, x, y = _school_on_screen(page, URN)
+        page.mouse.move(x, y)
+        tip = page.locator(".st-key-map .deck-tooltip")
+        tip.wait_for(state="visible", timeout=10000)
+        assert "Bordesley Green Girls" in tip.inner_text() and f"URN {URN}" in tip.inner_text()
+        tip_box = tip.bounding_box()
+        assert abs(tip_box["x"] - x) < 400 and abs(tip_box["y"] - y) < 200  # beside the pointer, not in a corner
         page.screenshot(path=str(artifacts / "priority_schools.png"), full_page=False)
+        # tooltips are text: a hostile name shows as the characters it is made of, never as markup
+        hostile = "<img src=x onerror=\"window.__pwned=1\"><b>School</b>"
+        page.evaluate("""([urn, text]) => { const s = globalThis.__snaMaps.map, o = s.overlays['ov-schools'];
+            const tip = [...o.tip]; tip[o.ids.indexOf(urn)] = text; s.overlays['ov-schools'] = { ...o, tip }; }""", [URN, hostile])
+        for _ in range(5):  # deck.gl picks once per frame, on a pointer move
+            page.mouse.move(x + 60, y + 60, steps=3)
+            page.wait_for_timeout(300)
+            page.mouse.move(x, y, steps=3)
+            page.wait_for_timeout(700)
+            if tip.is_visible() and tip.inner_text() == hostile:
+                break
+        assert tip.inner_text() == hostile
+        assert tip.locator("img, b").count() == 0 and not page.evaluate("() => window.__pwned")
+        # clicking a school selects it: its 'why', the radius and its feeder primaries appear
+        before = page.evaluate("() => globalThis.__snaMaps.map.version")
+        page.mouse.click(x, y)
+        wait_for_app(page)
+        page.get_by_text("Feeder primaries").wait_for(timeout=60000)
+        _wait_drawn(page, before)
+        assert page.get_by_text("Bordesley Green Girls", exact=False).count() >= 1
+        layers = page.evaluate("() => globalThis.__snaMaps.map.data.overlays.map((o) => o.id)")
+        assert {"selected", "radius", "feeders"} <= set(layers)
+        assert page.evaluate("() => globalThis.__snaMaps.map.data.overlays.find((o) => o.id === 'selected').ids") == [URN]
+        page.locator(".st-key-map").scroll_into_view_if_needed()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(artifacts / "priority_schools_selected.png"))
+        _assert_map_drawn(page, artifacts / "priority_schools_selected_map.png")
         page.locator('[data-testid="stDataFrame"]').first.scroll_into_view_if_needed()
         page.wait_for_timeout(500)
         page.screenshot(path=str(artifacts / "priority_schools_table.png"))
-        # choose a school: its 'why', the radius and its feeder primaries appear
-        page.locator('.st-key-school input').click()
-        page.keyboard.type("Bordesley Green Girls")
-        page.keyboard.press("Enter")
-        wait_for_app(page)
-        page.get_by_text("Feeder primaries").wait_for(timeout=60000)
-        assert page.get_by_text("ranks", exact=False).count() >= 1
-        page.locator('[data-testid="stDeckGlJsonChart"]').first.scroll_into_view_if_needed()
-        page.wait_for_timeout(2500)
-        page.screenshot(path=str(artifacts / "priority_schools_selected.png"))
-        _assert_map_drawn(page, artifacts / "priority_schools_selected_map.png")
     finally:
         page.close()
     assert not log.unexplained(), (list(log), log.failed)

@@ -122,13 +122,6 @@ def _areas(level: str, built: str):
     return db.areas(cursor(), level)
 
 
-@st.cache_resource(show_spinner=False)
-def _polygons(level: str, built: str) -> list[dict]:
-    from geo.display import polygon_rows
-
-    return polygon_rows(_areas(level, built))
-
-
 @st.cache_data(show_spinner=False)
 def _catalogue(built: str):
     from sna.analysis import values
@@ -139,11 +132,6 @@ def _catalogue(built: str):
 def areas(level: str):
     """Areas of a level with display geometry (shared, do not modify)."""
     return _areas(level, version())
-
-
-def polygons(level: str) -> list[dict]:
-    """Map-ready polygons of a level (shared, do not modify)."""
-    return _polygons(level, version())
 
 
 def catalogue():

@@ -4,8 +4,6 @@ Monte-Carlo index) is cached per database version and per choice; maps are small
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -70,30 +68,20 @@ def hot_spots(level: str, indicator_id: str, method: str, kind: str, threshold_m
 
 # --- Maps -----------------------------------------------------------------------------------------
 
-def polygon_rows(level: str, codes: list[str], colours: list[list[int]], tooltips: list[str]) -> list[dict]:
-    """Polygon rows for these codes only, each with its fill "f" and tooltip text "t" (escaped)."""
-    props = {c: (f, html.escape(t)) for c, f, t in zip(codes, colours, tooltips)}
-    return [{"c": g["c"], "p": g["p"], "f": props[g["c"]][0], "t": props[g["c"]][1]}
-            for g in ui.polygons(level) if g["c"] in props]
-
-
 def area_map(level: str, codes: list[str], colours: list[list[int]], tooltips: list[str], key: str,
              lad_code: str | None = None) -> None:
-    """A choropleth of some areas with LA outlines and labels; the one drawing call of the page."""
-    rows = polygon_rows(level, codes, colours, tooltips)
-    if not rows:
+    """A choropleth of some areas (explicit colours, one plain-text tooltip each) with LA outlines and
+    labels, framed on those areas; the one drawing call of the page."""
+    index = maps.geometry_index(level)
+    if not any(c in index for c in codes):
         st.info("No boundaries are held for these areas, so there is nothing to map; the tables below still apply.")
         return
     lads = ui.areas("lad")
     lads = lads[lads["code"] == lad_code] if lad_code else lads
-    outlines = [g for g in ui.polygons("lad") if g["c"] in set(lads["code"])]
-    layers = [maps.choropleth_layer(rows, opacity=0.9), maps.boundary_layer(outlines, "lads")]
-    if len(lads) <= 40:
-        layers.append(maps.label_layer(lads))
     areas = ui.areas(level)
-    view = maps.view_for(areas[areas["code"].isin(set(codes))])
-    tooltip = {"html": "{t}", "style": maps.TOOLTIP_STYLE}
-    st.pydeck_chart(maps.deck(layers, view, tooltip), height=MAP_HEIGHT, key=key)
+    maps.area_map(key=key, level=level, values=maps.colour_layer(index, codes, colours, tooltips),
+                  focus=areas[areas["code"].isin(set(codes))], bounds=None, opacity=0.9, select_areas=False,
+                  height=MAP_HEIGHT, alt="Map of the areas shown", labels=lads["code"].tolist() if len(lads) <= 40 else [])
 
 
 def ramp_colours(values: pd.Series, reverse: bool = False) -> list[list[int]]:

@@ -1,6 +1,8 @@
 // The product's map (st.components.v2): deck.gl is loaded once per page from the installed pydeck
 // wheel (served by Streamlit's static serving), each level's geometry is fetched once by URL and kept
-// in the browser, and every rerun brings only per-area classes, tooltip values and the selection.
+// in the browser, and every rerun brings only per-area classes, tooltip values, the selection and the
+// small overlays of the page (points, paths, outlines, labels as columns). Clicks come back as a
+// trigger value: {code, add} for an area, {clear}, or {layer, id} for a clickable overlay feature.
 // Streamlit calls this function again, with the same parentElement, whenever the data changes.
 
 const LIBS = (globalThis.__snaMapLibs = globalThis.__snaMapLibs || {});
@@ -76,6 +78,7 @@ function tooltipText(state, area) {
   const cls = d.cls[area];
   if (cls === undefined || cls < -1) return null;
   const name = geo.names[area], code = geo.codes[area];
+  if (d.text) return d.text[area] ? String(d.text[area]) : `${name} (${code})`;  // one plain text per area
   if (!d.tip) return `${name} (${code})`;
   const fill = (template) => template.replace(/\{(\w)\}/g, (_, k) => {
     const v = d.tip[k] ? d.tip[k][area] : "";
@@ -97,6 +100,7 @@ function layers(state) {
     new deck.PolygonLayer({
       id: "areas", data: geo.parts, getPolygon: (p) => p.polygon, positionFormat: "XY", _normalize: true,
       filled: true, stroked: false, pickable: true, autoHighlight: true, highlightColor: [30, 60, 90, 110],
+      opacity: data.opacity === undefined ? 1 : data.opacity,
       getFillColor: (p) => {
         const c = data.cls[p.a];
         if (c === undefined || c < -1) return [0, 0, 0, 0];
@@ -106,6 +110,7 @@ function layers(state) {
       updateTriggers: { getFillColor: state.version },
     }),
   ];
+  let labelLayer = null;  // drawn last, above any overlay
   if (outline) {
     out.push(new deck.PolygonLayer({
       id: "la-outlines", data: outline.parts, getPolygon: (p) => p.polygon, positionFormat: "XY",
@@ -113,12 +118,12 @@ function layers(state) {
     }));
     const labelled = new Set(data.labels || []);
     const labels = outline.codes.map((c, i) => ({ c, i })).filter((x) => labelled.has(x.c) && outline.lon[x.i] !== null);
-    out.push(new deck.TextLayer({
+    labelLayer = new deck.TextLayer({
       id: "la-labels", data: labels, getPosition: (x) => [outline.lon[x.i], outline.lat[x.i]],
       getText: (x) => outline.names[x.i], getSize: 14, getColor: [27, 38, 49], getTextAnchor: "middle",
       background: true, getBackgroundColor: [255, 255, 255, 215], backgroundPadding: [4, 2, 4, 2], pickable: false,
       characterSet: "auto",
-    }));
+    });
   }
   const ring = (ids, id, colour, width) => new deck.PolygonLayer({
     id, data: geo.parts.filter((p) => ids.has(p.a)), getPolygon: (p) => p.polygon, positionFormat: "XY",
@@ -126,11 +131,71 @@ function layers(state) {
   });
   if (multi.size) out.push(ring(multi, "multi", [230, 0, 126], 3));
   if (selected.size) out.push(ring(selected, "selected", [0, 90, 181], 4));
+  state.overlays = {};
+  for (const spec of data.overlays || []) {
+    state.overlays[`ov-${spec.id}`] = spec;
+    out.push(overlayLayer(deck, spec));
+  }
+  if (labelLayer) out.push(labelLayer);
   return out;
 }
 
+// --- Overlays: small layers sent inline per rerun, as columns (flat [lon, lat, ...] coordinates) ---
+
+const colourOf = (spec, i) => (spec.c ? spec.pal[spec.c[i]] : spec.pal[0]);
+
+// A polygon part as rings of flat coordinates -> deck.gl's {positions, holeIndices}.
+function polygonOf(rings) {
+  if (rings.length === 1) return rings[0];
+  const positions = [], holeIndices = [];
+  rings.forEach((ring, r) => { if (r) holeIndices.push(positions.length); positions.push(...ring); });
+  return { positions, holeIndices };
+}
+
+function overlayLayer(deck, spec) {
+  const n = (spec.lon || spec.paths || spec.rings || []).length;
+  const common = { id: `ov-${spec.id}`, data: Array.from({ length: n }, (_, i) => i), pickable: !!(spec.tip || spec.pick),
+                   autoHighlight: !!spec.pick, highlightColor: [255, 255, 255, 140] };
+  if (spec.type === "points") {
+    return new deck.ScatterplotLayer({
+      ...common, getPosition: (i) => [spec.lon[i], spec.lat[i]], getFillColor: (i) => colourOf(spec, i),
+      radiusUnits: "pixels", getRadius: spec.r || 5, stroked: !!spec.line, getLineColor: spec.line || [255, 255, 255],
+      lineWidthUnits: "pixels", getLineWidth: spec.lw || 1,
+    });
+  }
+  if (spec.type === "paths") {
+    return new deck.PathLayer({
+      ...common, getPath: (i) => spec.paths[i], positionFormat: "XY", getColor: (i) => colourOf(spec, i),
+      widthUnits: "pixels", getWidth: spec.w || 4, capRounded: true, jointRounded: true,
+    });
+  }
+  if (spec.type === "outlines") {
+    return new deck.PolygonLayer({
+      ...common, getPolygon: (i) => polygonOf(spec.rings[i]), positionFormat: "XY", _normalize: true,
+      filled: !!spec.fill, getFillColor: spec.fill || [0, 0, 0, 0], stroked: true, getLineColor: (i) => colourOf(spec, i),
+      lineWidthUnits: "pixels", getLineWidth: spec.w || 2,
+    });
+  }
+  return new deck.TextLayer({  // "labels"
+    ...common, getPosition: (i) => [spec.lon[i], spec.lat[i]], getText: (i) => spec.text[i], getSize: 13,
+    getColor: [27, 38, 49], getTextAnchor: "middle", background: true, getBackgroundColor: [255, 255, 255, 215],
+    backgroundPadding: [4, 2, 4, 2], characterSet: "auto",
+  });
+}
+
+function overlayTip(state, info) {
+  const spec = info && info.layer && state.overlays && state.overlays[info.layer.id];
+  if (!spec) return null;
+  return spec.tip && info.index >= 0 && spec.tip[info.index] ? String(spec.tip[info.index]) : "";
+}
+
 function pick(state, info, event) {
-  if (!info || !info.object) return;
+  const spec = info && info.layer && state.overlays && state.overlays[info.layer.id];
+  if (spec) {  // a feature of an overlay: {layer, id} when the overlay is clickable
+    if (spec.pick && spec.ids && info.index >= 0) state.setTriggerValue("pick", { layer: spec.id, id: spec.ids[info.index], n: Date.now() });
+    return;
+  }
+  if (!info || !info.object || state.data.select === false) return;
   const area = info.object.a;
   const cls = state.data.cls[area];
   if (cls === undefined || cls < -1) return;  // drawn outside the chosen areas
@@ -147,6 +212,7 @@ function render(state) {
   if (bounds && state.boundsKey !== boundsKey) {
     state.boundsKey = boundsKey;
     props.initialViewState = fitView(state.deck, bounds, el.clientWidth, el.clientHeight);
+    state.fitWidth = el.clientWidth;
   }
   state.deckgl.setProps(props);
   state.status.textContent = state.multiMode
@@ -190,14 +256,16 @@ function setup(component) {
   bar.append(toggle, clear, status);
   root.append(container, bar);
   parentElement.appendChild(root);
-  const state = { root, container, status, toggle, clear, multiMode: false, version: 0 };
+  const state = { root, container, bar, status, toggle, clear, multiMode: false, version: 0 };
   toggle.onclick = () => {
     state.multiMode = !state.multiMode;
     toggle.setAttribute("aria-pressed", String(state.multiMode));
     render(state);
   };
   clear.onclick = () => state.setTriggerValue("pick", { clear: true, n: Date.now() });
-  if (globalThis.ResizeObserver) new ResizeObserver(() => { if (state.data && fitHeight(state)) render(state); }).observe(root);
+  // A map first drawn hidden (in a closed tab) is fitted again once it has a width.
+  const refit = () => state.fitWidth !== undefined && state.fitWidth < 60 && root.clientWidth >= 60 && !(state.boundsKey = null);
+  if (globalThis.ResizeObserver) new ResizeObserver(() => { if (state.data && (fitHeight(state) || refit())) render(state); }).observe(root);
   return state;
 }
 
@@ -213,6 +281,7 @@ export default function (component) {
   fitHeight(state);
   state.container.setAttribute("aria-label", data.alt || "Map");
   state.clear.hidden = !(data.multi && data.multi.length);
+  state.bar.hidden = data.select === false;  // a map whose areas are not for choosing (only its overlays)
   MAPS[data.name || key] = state;
 
   const mark = (name) => (value) => { state.timing[name] = state.timing[name] || performance.now(); return value; };
@@ -226,12 +295,13 @@ export default function (component) {
           parent: state.container, controller: { doubleClickZoom: true, touchRotate: false, dragRotate: false },
           views: new deck.MapView({ repeat: false }), initialViewState: { longitude: -1.9, latitude: 52.5, zoom: 8 },
           getTooltip: (info) => {
-            const text = info && info.object ? tooltipText(state, info.object.a) : null;
+            const over = overlayTip(state, info);
+            const text = over !== null ? over : info && info.object ? tooltipText(state, info.object.a) : null;
             // Text, never HTML; flipped to the left or above the pointer so it stays inside the map.
             const w = state.container.clientWidth, h = state.container.clientHeight;
-            const dx = info.x > w / 2 ? "calc(-100% - 20px)" : "0", dy = info.y > h / 2 ? "calc(-100% - 20px)" : "0";
+            const dx = info.x > w / 2 ? "calc(-100% - 12px)" : "12px", dy = info.y > h / 2 ? "calc(-100% - 12px)" : "12px";
             return text && { text, style: { backgroundColor: "#1b2631", color: "white", fontSize: "13px", whiteSpace: "pre-line",
-                                            maxWidth: `${Math.max(160, Math.min(320, w - 40))}px`, transform: `translate(${dx}, ${dy})` } };
+                                            maxWidth: `${Math.max(160, Math.min(320, w - 40))}px`, transform: `translate(${info.x}px, ${info.y}px) translate(${dx}, ${dy})` } };
           },
           onClick: (info, event) => pick(state, info, event),
           getCursor: ({ isHovering }) => (isHovering ? "pointer" : "grab"),

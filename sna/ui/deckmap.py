@@ -5,7 +5,8 @@ rerun (0.84-0.93 MB for the LSOAs). Here the browser loads deck.gl once (the bun
 installed pydeck wheel), fetches each level's geometry once by URL (a binary file the app writes at
 start into the main script's static/ folder, served by Streamlit's static serving and named by the
 database version, so browsers may cache it), and every rerun sends only per-area classes, tooltip
-values and the selection. A click returns the area's code to Python as a trigger value."""
+values, the selection and the page's small overlays (schools, routes, outlines, labels). A click
+returns the area's code, or the overlay feature's layer and id, to Python as a trigger value."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ CSS = """
                   border-radius: 4px; overflow: hidden; touch-action: none; }
 .sna-map-bar { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; margin-top: .35rem;
                font: 14px sans-serif; color: #1b2631; }
+.sna-map-bar[hidden] { display: none; }
 .sna-map-bar button { font: inherit; padding: .2rem .6rem; border: 1px solid #1f5a87; border-radius: 4px;
                       background: white; color: #1f5a87; cursor: pointer; }
 .sna-map-bar button[aria-pressed="true"] { background: #1f5a87; color: white; }
