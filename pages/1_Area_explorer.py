@@ -48,8 +48,8 @@ if place_id := st.session_state.pop("open_place", None):
     st.switch_page("pages/3_Places.py")
 
 cat = ui.catalogue()
-lads = db.lad_names(con)
-for notice in state.restore_explorer(con, cat, lads, set(evidence.lsoa21_names())):  # issue 12: a shared link's view
+lads = ui.lad_names()
+for notice in state.restore_explorer(con, cat, lads, evidence.lsoa21_names()):  # issue 12: a shared link's view
     st.info(notice)
 
 st.title("Area explorer")

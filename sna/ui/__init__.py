@@ -171,3 +171,34 @@ def _shape_counts(level: str, built: str) -> dict[str, int]:
 def shape_counts(level: str) -> dict[str, int]:
     """How the areas of a level are drawn (boundary files, or 2011 shapes for 2021 LSOAs)."""
     return _shape_counts(level, version())
+
+
+@st.cache_data(show_spinner=False)
+def _meta(built: str) -> dict[str, str]:
+    return db.meta(cursor())
+
+
+def meta() -> dict[str, str]:
+    """The build's meta table (built_at, region, ...): read once per database version, not per rerun."""
+    return _meta(version())
+
+
+@st.cache_data(show_spinner=False)
+def _lad_names(built: str) -> dict[str, str]:
+    return db.lad_names(cursor())
+
+
+def lad_names() -> dict[str, str]:
+    """Local authority code -> name of the study area (cached per database version)."""
+    return _lad_names(version())
+
+
+@st.cache_resource(show_spinner=False)
+def _area_names(level: str, built: str) -> dict[str, str]:
+    frame = _areas(level, built)
+    return dict(zip(frame["code"], frame["name"]))
+
+
+def area_names(level: str) -> dict[str, str]:
+    """Code -> name of a level's areas (shared, do not modify): built once per database version."""
+    return _area_names(level, version())

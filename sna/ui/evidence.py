@@ -81,9 +81,10 @@ MAX_PICK_OPTIONS = 5000  # a list longer than this is slow to send to the browse
 
 def lsoa21_names(lad_codes: list[str] | None = None) -> dict[str, str]:
     """2021 LSOA code -> name (from the shared, cached areas table), optionally of some LAs only."""
+    if lad_codes is None:
+        return ui.area_names("lsoa21")  # shared and cached: do not modify
     lsoas = ui.areas("lsoa21")
-    if lad_codes is not None:
-        lsoas = lsoas[lsoas["lad_code"].isin(lad_codes)]
+    lsoas = lsoas[lsoas["lad_code"].isin(lad_codes)]
     return dict(zip(lsoas["code"], lsoas["name"]))
 
 
