@@ -4,7 +4,9 @@ Pages call these and render; they do not query or compute. Only sna.ui imports s
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -41,15 +43,26 @@ def _file_version(path: Path) -> str:
     return f"{path}@{info.st_ino}:{info.st_mtime_ns}:{info.st_size}"
 
 
+@lru_cache(maxsize=8)
+def _db_path(named: str | None) -> Path:
+    """The database path for a value of SNA_DB (settings() resolves every path on each call: a dozen
+    realpath walks per rerun were a tenth of a session's CPU)."""
+    return settings().db_path
+
+
+def db_path() -> Path:
+    return _db_path(os.environ.get("SNA_DB"))
+
+
 def version() -> str:
     """Which database file is open: the cache key for everything read from it (a stat, no query)."""
-    return _file_version(settings().db_path)
+    return _file_version(db_path())
 
 
 def cursor():
     """A cursor on the shared connection: a friendly page (how to rebuild) if the database is missing,
     empty or from an older version of this software."""
-    path = settings().db_path
+    path = db_path()
     try:
         return db.cursor(connection(str(path), _file_version(path)))
     except DatabaseError as exc:
