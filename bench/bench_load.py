@@ -95,6 +95,11 @@ async def spread_wave(url: str, sessions: int, window: float, think: tuple[float
     return await asyncio.gather(*(spread_session(url, float(d), float(t)) for d, t in zip(delays, thinks)))
 
 
+def _own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU seconds used so far by these processes (Linux /proc; 0 for any that is gone)."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -124,19 +129,20 @@ def measure(url: str, levels: list[int], warm: list[str], pids: list[int], cores
         asyncio.run(wave(backend, 1))
     rows = []
     for sessions in levels:
-        cpu0 = cpu_seconds(pids)
+        cpu0, client0 = cpu_seconds(pids), _own_cpu()
         # One session is the baseline: three in turn, so one slow sample does not set every ratio.
         results = [r for _ in range(3) for r in asyncio.run(wave(url, 1))] if sessions == 1 else asyncio.run(wave(url, sessions))
         row = summarise(results)
         row["sessions"] = sessions
         row["cpu_s_per_session"] = (cpu_seconds(pids) - cpu0) / len(results)
         row["floor_s"] = sessions * row["cpu_s_per_session"] / cores  # all of it on `cores` cores, perfectly shared
+        row["client_cpu_s_per_session"] = (_own_cpu() - client0) / len(results)  # this bench's clients share the cores too
         rows.append(row)
         base = rows[0]["p95_s"]
         print(f"    {sessions:>3} sessions: p95 {row['p95_s']:6.2f} s  ({row['p95_s'] / base:4.1f}x one session), "
               f"errors {row['errors']}, {row['load_bytes'] / 1e6:.3f} MB load, {row['change_bytes'] / 1e6:.3f} MB change; "
               f"server CPU {row['cpu_s_per_session']:.3f} s per session, floor {row['floor_s']:.2f} s "
-              f"({row['floor_s'] / base:.1f}x)", flush=True)
+              f"({row['floor_s'] / base:.1f}x); the bench's own clients {row['client_cpu_s_per_session']:.3f} CPU s per session", flush=True)
     out = {"burst": rows}
     if spread:
         window, low, high = spread
