@@ -14,6 +14,9 @@ from sna.ui import charts, maps
 from sna.ui import evidence, state
 
 ui.page_setup("Area explorer")
+# A level with more areas than FULL_LIST shows its top TOP_ROWS in the table (and the list under it) until
+# "Show all": 1,719 rows and options were most of the bytes of each rerun (issue 10).
+FULL_LIST, TOP_ROWS = 400, 25
 con = ui.cursor()
 db_version = ui.version()  # cache key: the database file in use
 
@@ -24,6 +27,16 @@ db_version = ui.version()  # cache key: the database file in use
 def values(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], built: str):
     cat = ui.catalogue()
     return ex.area_values(ui.cursor(), ex.indicator(cat, indicator_id), level_key, list(lad_codes))
+
+
+# The map's per-area classes and tooltip values (32,844 of each for England: 0.1 s to build) are shared
+# read-only between reruns and sessions showing the same view (cache_resource: no copy per rerun).
+@st.cache_resource(show_spinner=False, max_entries=32)
+def map_values(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], scheme: str, k: int, built: str) -> dict:
+    ind = ex.indicator(ui.catalogue(), indicator_id)
+    frame = values(indicator_id, level_key, lad_codes, built)
+    classes = ex.map_classes(frame["value"], ind, scheme, k)
+    return maps.indicator_layer(maps.geometry_index(ex.db_level(ind, level_key)), frame, classes, ind, level_key)
 
 
 def select_area(code: str | None, level: str | None) -> None:
@@ -45,8 +58,8 @@ if place_id := st.session_state.pop("open_place", None):
     st.switch_page("pages/3_Places.py")
 
 cat = ui.catalogue()
-lads = db.lad_names(con)
-for notice in state.restore_explorer(con, cat, lads, set(evidence.lsoa21_names())):  # issue 12: a shared link's view
+lads = ui.lad_names()
+for notice in state.restore_explorer(con, cat, lads, evidence.lsoa21_names()):  # issue 12: a shared link's view
     st.info(notice)
 
 st.title("Area explorer")
@@ -74,11 +87,6 @@ st.caption(f"Unit: {ind['unit']}. Higher is {ex.POLARITY_WORDS.get(ind['polarity
            f"Source: {ind['publisher']} ({ind['vintage']}), {ind['licence']}. Choose the indicator, geography and "
            "local authorities in the sidebar; hover over the map for values; click an area, or find or pick one below "
            "the map, to open its profile.")
-with st.expander("About this indicator"):
-    st.write(ind["definition"])
-    if ind.get("aggregation_text"):
-        st.write(ind["aggregation_text"])
-
 try:
     frame = values(indicator_id, level_key, tuple(lad_codes), db_version)
 except ChoiceError as exc:
@@ -92,7 +100,7 @@ selected = st.session_state.get("selected")
 map_col, legend_col = st.columns([3, 1], gap="medium")
 with map_col:
     # Geometry goes to the browser once per level; each rerun sends only classes and tooltip values.
-    maps.area_map(key="map", level=level, values=maps.indicator_layer(maps.geometry_index(level), frame, classes, ind, level_key),
+    maps.area_map(key="map", level=level, values=map_values(indicator_id, level_key, tuple(lad_codes), scheme, k, db_version),
                   focus=ui.areas("lad").query("code in @lad_codes"), on_pick=lambda pick: maps.apply_pick(st.session_state, pick, level),
                   selected=[selected[0]] if selected and selected[1] == level else [], chosen=st.session_state.get("map_chosen", []),
                   height=540, alt=f"Map of {ind['title']} by {ex.LEVELS[level_key].noun}; the ranked table below lists the same values.")
@@ -105,8 +113,11 @@ with legend_col, st.container(key="legend"):
     if note := ex.shapes_note(ui.shape_counts(level)):
         st.caption(note)
 
-st.divider()
-find_col, pick_col = st.columns(2, gap="medium")
+find_col, about_col = st.columns(2, gap="medium")
+with about_col, st.expander("About this indicator"):
+    st.write(ind["definition"])
+    if ind.get("aggregation_text"):
+        st.write(ind["aggregation_text"])
 with find_col:
     area = ui.study_area()
     query = st.text_input("Find an area by name, code or postcode" if area.has_postcodes else "Find an area by name or code",
@@ -123,11 +134,6 @@ with find_col:
                       for c, n, lvl, lab, m in found[["code", "name", "level", "level_label", "matched"]].itertuples(index=False)}
             st.selectbox("Search results", list(labels), format_func=labels.get, index=None, key="search_pick",
                          placeholder=f"{len(labels)} found: choose one", on_change=on_pick, args=("search_pick",))
-with pick_col:
-    on_screen = dict(zip(frame["code"], frame["name"]))
-    st.selectbox(f"Or open the profile of a {ex.LEVELS[level_key].noun} on the map", list(on_screen), index=None,
-                 format_func=lambda c: f"{on_screen[c]} ({c})", key="area", placeholder="Choose an area",
-                 on_change=on_pick, args=("area", level))
 
 if selected:
     with ui.friendly_errors(), st.container(key="profile"):
@@ -158,17 +164,26 @@ if selected:
 
 st.divider()
 with st.container(key="ranked"):
-    st.subheader(f"Ranked {fmt.plural_word(ex.LEVELS[level_key].noun)}")
+    noun = ex.LEVELS[level_key].noun
+    st.subheader(f"Ranked {fmt.plural_word(noun)}")
     table = ex.ranked_table(frame, ind)
+    shown = table
+    if len(table) > FULL_LIST and not st.toggle(f"Show all {fmt.plural(len(table), noun)} (sortable)", key="ranked_all"):
+        shown = table.head(TOP_ROWS)
+        st.caption(f"Rank 1 to {TOP_ROWS} of {len(table):,}: switch on 'Show all' to sort and scroll every "
+                   f"{noun}, or download the whole table.")
     value_col = table.columns[4]
-    st.dataframe(table, hide_index=True, key="ranked_table", height=360,
+    st.dataframe(shown, hide_index=True, key="ranked_table", height=min(360, 38 + 35 * len(shown)),
                  column_config={value_col: st.column_config.NumberColumn(value_col, format=fmt.number_format(ind["unit"]))})
-    evidence.view_buttons(con, frame, table, ind, level)  # issue 12: CSV with provenance, GeoPackage
+    evidence.view_buttons(frame, table, ind, level)  # issue 12: CSV with provenance, GeoPackage
     st.caption(f"Rank 1 is the {ex.RANK_ONE[ind['polarity']]} among the areas shown. Click a column heading to sort; "
                "the table lists the same values as the map.")
+    on_list = dict(zip(shown["Code"], shown["Area"]))
+    st.selectbox(f"Open the profile of a {noun} in the table", list(on_list), index=None,
+                 format_func=lambda c: f"{on_list[c]} ({c})", key="area", placeholder="Choose an area",
+                 on_change=on_pick, args=("area", level))
 
 # --- issue 12: a custom area (picked LSOAs or an uploaded file), its profile and pack -----------------
 st.divider()
-custom_area = evidence.custom_area_block(con, lad_codes, st.session_state.get("custom_codes", []),
-                                         st.session_state.get("map_chosen", []))
-state.share_explorer(con, lads, list(custom_area.codes["lsoa21"]) if custom_area else [])
+custom_codes = evidence.custom_area_block(con, lad_codes, st.session_state.get("map_chosen", []))
+state.share_explorer(con, lads, custom_codes)

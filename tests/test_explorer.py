@@ -231,7 +231,12 @@ def test_explorer_default_and_indicator_change(built_db):
     assert not at.exception
     assert at.table[0].value.to_dict() != before
     ranked = [d for d in at.dataframe if "Rank" in d.value.columns][0].value
+    assert len(ranked) == 25 and ranked["Rank"].iloc[0] == 1  # the top rows until "Show all"
+    assert "Rank 1 to 25 of 1,680" in texts(at)
+    at.toggle(key="ranked_all").set_value(True).run()
+    ranked = [d for d in at.dataframe if "Rank" in d.value.columns][0].value
     assert len(ranked) == 1680 and ranked["Rank"].iloc[0] == 1
+    assert len(at.selectbox(key="area").options) == 1680  # the list under the table offers the rows shown
 
 
 @pytest.mark.parametrize("level,count", [("lsoa", 1719), ("ward", 192), ("lad", 7)])
@@ -240,7 +245,8 @@ def test_explorer_levels(built_db, level, count):
     at.radio(key="level").set_value(level).run()
     assert not at.exception
     ranked = [d for d in at.dataframe if "Rank" in d.value.columns][0].value
-    assert len(ranked) == count
+    assert len(ranked) == min(count, 25) if count > 400 else len(ranked) == count
+    assert len(at.selectbox(key="area").options) == len(ranked)
     assert at.table[0].value["Areas"].map(lambda s: int(s.replace(",", ""))).sum() == count
 
 
@@ -303,3 +309,22 @@ def test_tooltip_names_value_rank_and_decile_where_defined(cat):
     assert "decile" not in maps.indicator_layer({"A": 0}, frame, mc, va.indicator(cat, "iod25_imd_score"), "ward")["tip"]
     rank = maps.indicator_layer({"A": 0}, frame, mc, va.indicator(cat, "iod25_imd_rank"), "lsoa")["tip"]
     assert "1 = lowest value, the most deprived" in rank["rank"]
+
+
+def test_custom_area_panel_runs_only_when_open_and_keeps_its_picks(built_db):
+    """Issue 10: the custom-area list (every LSOA) is sent only while its panel is open; the picks live under a
+    plain key, so closing and reopening the panel (or sharing the link meanwhile) keeps them."""
+    at = AppTest.from_file(EXPLORER, default_timeout=240)
+    at.run()
+    assert not at.exception and not [m for m in at.multiselect if m.key == "custom_pick"]  # closed: no list sent
+    codes = ["E01008881", "E01008882"]
+    at.session_state["custom_open"] = True
+    at.run()
+    at.multiselect(key="custom_pick").set_value(codes).run()
+    assert not at.exception and at.session_state["custom_codes"] == codes
+    at.session_state["custom_open"] = False
+    at.run()
+    assert not [m for m in at.multiselect if m.key == "custom_pick"] and at.query_params["area"] == ",".join(codes)
+    at.session_state["custom_open"] = True
+    at.run()
+    assert at.multiselect(key="custom_pick").value == codes

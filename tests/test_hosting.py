@@ -106,5 +106,5 @@ def test_websocket_runs_the_area_explorer_through_the_proxy(proxied):
     with ThreadPoolExecutor(1) as pool:
         session, load, change = pool.submit(asyncio.run, visit()).result(timeout=300)
     assert not load.exception and not change.exception
-    assert load.bytes > 100_000  # the map arrived through the proxy
+    assert load.bytes > 40_000  # the map (its per-area values, about 42 kB for the LSOAs) arrived through the proxy
     assert "indicator" in session.selectboxes and change.messages > 5

@@ -63,6 +63,7 @@ def test_explorer_widget_paths(area_db):
 
     with duckdb.connect(str(area_db[1]), read_only=True) as con:
         code = con.execute("SELECT min(code) FROM areas WHERE level = 'lsoa11'").fetchone()[0]
+    at.toggle(key="ranked_all").set_value(True).run()  # the list under the ranked table offers the rows shown
     at.selectbox(key="area").set_value(code).run()
     assert not errors(at) and any("Profile" in s.value for s in at.subheader)
     at.text_input(key="search").input("E0").run()

@@ -4,7 +4,9 @@ Pages call these and render; they do not query or compute. Only sna.ui imports s
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -41,15 +43,26 @@ def _file_version(path: Path) -> str:
     return f"{path}@{info.st_ino}:{info.st_mtime_ns}:{info.st_size}"
 
 
+@lru_cache(maxsize=8)
+def _db_path(named: str | None) -> Path:
+    """The database path for a value of SNA_DB (settings() resolves every path on each call: a dozen
+    realpath walks per rerun were a tenth of a session's CPU)."""
+    return settings().db_path
+
+
+def db_path() -> Path:
+    return _db_path(os.environ.get("SNA_DB"))
+
+
 def version() -> str:
     """Which database file is open: the cache key for everything read from it (a stat, no query)."""
-    return _file_version(settings().db_path)
+    return _file_version(db_path())
 
 
 def cursor():
     """A cursor on the shared connection: a friendly page (how to rebuild) if the database is missing,
     empty or from an older version of this software."""
-    path = settings().db_path
+    path = db_path()
     try:
         return db.cursor(connection(str(path), _file_version(path)))
     except DatabaseError as exc:
@@ -159,3 +172,34 @@ def _shape_counts(level: str, built: str) -> dict[str, int]:
 def shape_counts(level: str) -> dict[str, int]:
     """How the areas of a level are drawn (boundary files, or 2011 shapes for 2021 LSOAs)."""
     return _shape_counts(level, version())
+
+
+@st.cache_data(show_spinner=False)
+def _meta(built: str) -> dict[str, str]:
+    return db.meta(cursor())
+
+
+def meta() -> dict[str, str]:
+    """The build's meta table (built_at, region, ...): read once per database version, not per rerun."""
+    return _meta(version())
+
+
+@st.cache_data(show_spinner=False)
+def _lad_names(built: str) -> dict[str, str]:
+    return db.lad_names(cursor())
+
+
+def lad_names() -> dict[str, str]:
+    """Local authority code -> name of the study area (cached per database version)."""
+    return _lad_names(version())
+
+
+@st.cache_resource(show_spinner=False)
+def _area_names(level: str, built: str) -> dict[str, str]:
+    frame = _areas(level, built)
+    return dict(zip(frame["code"], frame["name"]))
+
+
+def area_names(level: str) -> dict[str, str]:
+    """Code -> name of a level's areas (shared, do not modify): built once per database version."""
+    return _area_names(level, version())

@@ -52,19 +52,23 @@ def stored_pack_buttons(code: str, level: str) -> None:
     pack_buttons(lambda con: stored_subject(con, code, level), _file_stem(f"{code}_{level}"), "pack")
 
 
-def view_buttons(con, frame: pd.DataFrame, table: pd.DataFrame, ind: dict, level: str) -> None:
-    """The ranked table as CSV with a provenance header, and the values with boundaries as GeoPackage."""
+def view_buttons(frame: pd.DataFrame, table: pd.DataFrame, ind: dict, level: str) -> None:
+    """The ranked table as CSV with a provenance header, and the values with boundaries as GeoPackage.
+    Both are made when clicked (each on its own connection), not on every rerun."""
     codes = tuple(frame["code"])
+    period = str(frame["period"].iloc[0]) if len(frame) else None
+
+    def csv() -> bytes:
+        with closing(db.connect()) as con:
+            return downloads.view_csv(con, table, ind, level, period)
 
     def gpkg() -> bytes:
         with closing(db.connect()) as con:
             return downloads.view_geopackage(con, frame[frame["code"].isin(codes)], ind, level)
 
-    period = str(frame["period"].iloc[0]) if len(frame) else None
-    data = downloads.view_csv(con, table, ind, level, period)
     csv_col, gpkg_col = st.columns(2)
     with csv_col:
-        st.download_button("Download as CSV", data, key="download", file_name=f"{ind['id']}_{level}.csv", mime="text/csv",
+        st.download_button("Download as CSV", csv, key="download", file_name=f"{ind['id']}_{level}.csv", mime="text/csv",
                            on_click="ignore", help="With a header saying the indicator, unit, source, vintage, licence and data version.")
     with gpkg_col:
         st.download_button("Download as GeoPackage", gpkg, key="download_gpkg", file_name=f"{ind['id']}_{level}.gpkg",
@@ -77,56 +81,61 @@ MAX_PICK_OPTIONS = 5000  # a list longer than this is slow to send to the browse
 
 def lsoa21_names(lad_codes: list[str] | None = None) -> dict[str, str]:
     """2021 LSOA code -> name (from the shared, cached areas table), optionally of some LAs only."""
+    if lad_codes is None:
+        return ui.area_names("lsoa21")  # shared and cached: do not modify
     lsoas = ui.areas("lsoa21")
-    if lad_codes is not None:
-        lsoas = lsoas[lsoas["lad_code"].isin(lad_codes)]
+    lsoas = lsoas[lsoas["lad_code"].isin(lad_codes)]
     return dict(zip(lsoas["code"], lsoas["name"]))
 
 
 def _use_map_choice(chosen: list[str]) -> None:
-    """Callback: the 2021 LSOAs chosen on the map ("Select several" or shift-click) become the custom area."""
+    """Callback: the 2021 LSOAs chosen on the map ("Select several" or shift-click) become the custom area
+    (and its panel opens)."""
     every = lsoa21_names()
     st.session_state["custom_codes"] = [c for c in chosen if c in every][:MAX_LSOAS]
+    st.session_state["custom_open"] = True
 
 
-def custom_area_block(con, lad_codes: list[str], initial: list[str], map_chosen: list[str] | None = None) -> CustomArea | None:
+def _picked() -> None:
+    """Callback: the list's choice is the custom area (kept under a plain key, so it outlives the list,
+    which is drawn only while the panel is open)."""
+    st.session_state["custom_codes"] = list(st.session_state.get("custom_pick", []))
+
+
+def custom_area_block(con, lad_codes: list[str], map_chosen: list[str] | None = None) -> list[str]:
     """Define a custom area from picked 2021 LSOAs (of the LAs chosen in the sidebar), LSOAs chosen on the map,
-    or an uploaded file; show its profile and pack buttons. Returns the area (its codes go into the shareable
-    link) or None."""
-    with st.expander("Your own area: a set of neighbourhoods (LSOAs)", expanded=bool(initial)):
-        on_map = [c for c in (map_chosen or []) if c in lsoa21_names()]
-        if on_map:
-            st.button(f"Use the {fmt.plural(len(on_map), 'LSOA')} chosen on the map", key="custom_from_map",
-                      on_click=_use_map_choice, args=(on_map,))
-        else:
+    or an uploaded file; show its profile and pack buttons. The panel runs only while open (its list of every
+    LSOA is large). Returns the area's 2021 LSOA codes (for the shareable link)."""
+    ss = st.session_state
+    every = lsoa21_names()
+    codes = [c for c in ss.get("custom_codes", []) if c in every]
+    ss["custom_codes"] = codes
+    on_map = [c for c in (map_chosen or []) if c in every]
+    if on_map:
+        st.button(f"Use the {fmt.plural(len(on_map), 'LSOA')} chosen on the map as your own area", key="custom_from_map",
+                  on_click=_use_map_choice, args=(on_map,))
+    first = ss.setdefault("_custom_open_first", bool(codes))  # fixed per session: it is part of the panel's identity
+    panel = st.expander("Your own area: a set of neighbourhoods (LSOAs)", expanded=first, key="custom_open", on_change="rerun")
+    if not panel.open:
+        return codes
+    with panel:
+        if not on_map:
             st.caption("Tip: on the map of 2021 neighbourhoods, turn on 'Select several' (or shift-click) to choose "
                        "LSOAs, then use them here.")
         st.caption("Pick 2021 LSOAs, or upload a CSV of LSOA codes (2021, or all 2011) or a GeoJSON/GeoPackage polygon "
                    "(LSOAs with half or more of their area inside). Files are read in memory and never stored.")
-        every = lsoa21_names()
-        valid = [c for c in initial if c in every]
-        kept = [c for c in st.session_state.get("custom_codes", valid) if c in every]  # picks outside the LAs now chosen stay
-        names = {**lsoa21_names(lad_codes), **{c: every[c] for c in [*valid, *kept]}}
-        if "custom_codes" not in st.session_state:
-            st.session_state["custom_codes"] = valid
+        names = {**lsoa21_names(lad_codes), **{c: every[c] for c in codes}}  # picks outside the LAs now chosen stay
         if len(names) > MAX_PICK_OPTIONS:
             st.caption(f"{len(names):,} LSOAs are in the local authorities chosen: choose fewer in the sidebar to pick from "
                        "a list, or upload a file.")
-            picked = valid
         else:
-            picked = st.multiselect("LSOAs (2021)", list(names), format_func=lambda c: f"{names[c]} ({c})",
-                                    key="custom_codes", max_selections=MAX_LSOAS, placeholder="Type a name or code")
+            ss["custom_pick"] = codes
+            st.multiselect("LSOAs (2021)", list(names), format_func=lambda c: f"{names[c]} ({c})", key="custom_pick",
+                           on_change=_picked, max_selections=MAX_LSOAS, placeholder="Type a name or code")
         upload = st.file_uploader("Or upload a file", type=["csv", "txt", "geojson", "json", "gpkg"], key="custom_upload")
-        try:
-            if upload is not None:
-                area = areafiles.area_from_upload(con, upload.getvalue(), upload.name)
-            elif picked:
-                area = custom_subject(con, picked, f"Custom area of {fmt.plural(len(picked), 'LSOA')}").area
-            else:
-                return None
-        except SnaError as exc:
-            st.error(str(exc))
-            return None
+        area = _custom_area(con, upload, codes)
+        if area is None:
+            return codes
         for note in area.notes:
             st.caption(note)
         fig = figures.figures(con, Subject("custom", area.name, "custom", area=area, notes=area.notes))
@@ -137,4 +146,16 @@ def custom_area_block(con, lad_codes: list[str], initial: list[str], map_chosen:
                        "figures) and are left out; the PDF lists them.")
         frozen = area
         pack_buttons(lambda _con: Subject("custom", frozen.name, "custom", area=frozen, notes=frozen.notes), "custom_area", "custom_pack")
-        return area
+        return list(area.codes["lsoa21"])
+
+
+def _custom_area(con, upload, codes: list[str]) -> CustomArea | None:
+    """The area from an uploaded file, else from the picked codes; None (with a message on error) if neither."""
+    try:
+        if upload is not None:
+            return areafiles.area_from_upload(con, upload.getvalue(), upload.name)
+        if codes:
+            return custom_subject(con, codes, f"Custom area of {fmt.plural(len(codes), 'LSOA')}").area
+    except SnaError as exc:
+        st.error(str(exc))
+    return None

@@ -25,7 +25,17 @@ RESTORED_FLAG = "_url_restored"
 
 def data_version(con) -> str:
     """A short tag of the build (its time stamp, digits only), carried in every link."""
-    return re.sub(r"\D", "", db.meta(con).get("built_at", ""))[:14] or "unknown"
+    return version_tag(db.meta(con))
+
+
+def version_tag(meta: dict[str, str]) -> str:
+    return re.sub(r"\D", "", meta.get("built_at", ""))[:14] or "unknown"
+
+
+def _cached_version() -> str:
+    from sna import ui
+
+    return version_tag(ui.meta())  # cached per database file: no query per rerun
 
 
 @dataclass
@@ -155,14 +165,17 @@ def copy_link(params: dict[str, str], custom_too_long: bool = False) -> None:
 
 # --- The explorer page's two calls ----------------------------------------------------------------
 
-def restore_explorer(con, cat, lads: dict[str, str], lsoa21_codes: set[str]) -> list[str]:
-    """Read the URL (first run of a session) into the explorer's widget state; the notices to show."""
+def restore_explorer(con, cat, lads: dict[str, str], lsoa21_codes) -> list[str]:
+    """Read the URL (first run of a session) into the explorer's widget state; the notices to show.
+    lsoa21_codes: a container of the 2021 LSOA codes (membership only)."""
     from sna.analysis.classify import scheme_labels
     from sna.analysis.values import LEVELS
 
+    if st.session_state.get(f"{RESTORED_FLAG}_explorer"):  # read once per session: later runs skip the parsing
+        return st.session_state.get("_url_notices_explorer", [])
     restored = parse_explorer(st.query_params.to_dict(), cat, lads, list(LEVELS), list(scheme_labels()),
                               lambda code, level: not db.areas_by_code(con, code, (level,)).empty, lsoa21_codes,
-                              data_version(con))
+                              _cached_version())
     return restore_once(restored)
 
 
@@ -170,7 +183,7 @@ def share_explorer(con, lads: dict[str, str], custom: list[str]) -> None:
     """Write the explorer's current view into the URL and offer the link in the sidebar."""
     ss = st.session_state
     params = explorer_params(ss.get("indicator", ""), ss.get("level", ""), ss.get("scheme", ""), int(ss.get("k", 5)),
-                             list(ss.get("las", [])), list(lads), ss.get("selected"), custom, data_version(con))
+                             list(ss.get("las", [])), list(lads), ss.get("selected"), custom, _cached_version())
     write(params)
     with st.sidebar:
         copy_link(params, len(custom) > MAX_LINK_LSOAS)
