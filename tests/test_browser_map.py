@@ -148,8 +148,8 @@ def test_phone_shows_whole_map(browser, served_app, artifacts):
     page.wait_for_timeout(1500)
     box = page.locator(".sna-map-canvas").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 0.5 and box["width"] > 300
-    canvas = page.locator(".sna-map-canvas canvas").bounding_box()
-    assert canvas["width"] <= box["width"] + 0.5
+    canvases = [c.bounding_box() for c in page.locator(".sna-map-canvas canvas").all()]  # the areas, then the LA outlines
+    assert len(canvases) == 2 and all(c["width"] <= box["width"] + 0.5 for c in canvases)
     page.screenshot(path=str(artifacts / "map_phone.png"))
     assert log.unexplained() == []
     page.close()
@@ -176,5 +176,29 @@ def test_select_several_areas(browser, served_app, con, artifacts):
     page.locator(".sna-map-clear").click()
     wait_drawn(page, before)
     assert page.evaluate("() => globalThis.__snaMaps.map.data.multi") == []
+    assert log.unexplained() == []
+    page.close()
+
+
+def test_outline_canvas_follows_the_map(browser, served_app, artifacts):
+    """LA outlines are drawn on their own canvas (a recolour redraws only the areas): dragging and zooming
+    the map moves the outlines with it."""
+    page, log = open_page(browser, served_app, "Area_explorer", 1280, 900)
+    wait_drawn(page)
+    views = """() => { const s = globalThis.__snaMaps.map; const v = (d) => { const p = d.getViewports()[0];
+                       return [p.longitude, p.latitude, p.zoom]; }; return [v(s.deckgl), v(s.frameDeck)]; }"""
+    box = page.locator(".sna-map-canvas").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    before = page.evaluate(views)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 120, y + 60, steps=8)
+    page.mouse.up()
+    page.mouse.wheel(0, -300)
+    page.wait_for_timeout(1500)
+    main, frame = page.evaluate(views)
+    assert main != before[0]  # the map moved
+    assert main == pytest.approx(frame, abs=1e-9)
+    page.locator(".sna-map-canvas").screenshot(path=str(artifacts / "map_dragged.png"))
     assert log.unexplained() == []
     page.close()
