@@ -154,7 +154,7 @@ function renderFrame(state, viewState) {
   }
   if (!state.frameDeck) {
     state.frameDeck = new state.deck.Deck({
-      parent: state.frame, controller: false, views: new state.deck.MapView({ repeat: false }),
+      id: "sna-map-outlines", parent: state.frame, controller: false, views: new state.deck.MapView({ repeat: false }),
       viewState: viewState || { longitude: -1.9, latitude: 52.5, zoom: 8 }, layers: [],
       onAfterRender: () => {
         const drawn = state.frameDeck && state.frameDeck.props.layers;
