@@ -18,13 +18,10 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tarfile
 import tempfile
-import time
-import urllib.request
 from io import BytesIO
 from pathlib import Path
 
@@ -33,6 +30,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
 from ws_client import open_session  # noqa: E402
+from bench_explorer import _serve  # noqa: E402
 
 # page -> (selectbox key of the map's indicator, a label the new option's title holds)
 PAGES = {"Priority_schools": ("map_indicator", "Crime"), "Places": ("places_indicator", "Crime")}
@@ -50,22 +48,8 @@ def baseline_tree(rev: str, into: Path) -> Path:
 
 
 def serve(tree: Path, env: dict) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-                            cwd=tree, env={**env, "PYTHONPATH": str(tree)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read().strip() == b"ok":
-                return proc, url
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError(f"streamlit did not start in {tree}")
+    """The app of this source tree (its own pages and settings) on a free loopback port."""
+    return _serve(tree / "app.py", {**env, "PYTHONPATH": str(tree)}, cwd=tree)
 
 
 async def page_bytes(url: str, page: str) -> dict:

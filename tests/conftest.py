@@ -183,6 +183,12 @@ def wait_for_app(page, timeout_ms: int = 60000) -> None:
     page.wait_for_timeout(300)
 
 
+
+def wait_map_drawn(page, name: str, timeout_ms: int = 120000) -> None:
+    """Until the map component with this key (sna.ui.deckmap) has drawn its latest data."""
+    page.wait_for_function("""(n) => { const s = globalThis.__snaMaps && globalThis.__snaMaps[n];
+        return s && s.root.dataset.drawn === String(s.version); }""", arg=name, timeout=timeout_ms)
+
 @pytest.fixture()
 def local_server(tmp_path):
     """A loopback HTTP server serving tmp_path/www (bounded: stopped after the test): the network edge of

@@ -165,21 +165,15 @@ def test_page_opens_on_other_study_areas(area, sources_dir, tmp_path, built_db):
         os.environ["SNA_DB"] = str(built_db)
 
 
-def drawn(page, name: str) -> None:
-    """Until the map with this key has drawn its latest data."""
-    page.wait_for_function("""(n) => { const s = globalThis.__snaMaps && globalThis.__snaMaps[n];
-        return s && s.root.dataset.drawn === String(s.version); }""", arg=name, timeout=120000)
-
-
 @pytest.mark.browser
 def test_assessment_page_in_a_real_browser(served_app, browser, artifacts):
-    from conftest import new_page, wait_for_app
+    from conftest import new_page, wait_for_app, wait_map_drawn
 
     page, log = new_page(browser, 1400, 2600)
     try:
         page.goto(f"{served_app}/Assessment", wait_until="domcontentloaded")
         wait_for_app(page, 180000)
-        drawn(page, "ri_map")
+        wait_map_drawn(page, "ri_map")
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 0
         page.screenshot(path=str(artifacts / "assessment_risk_index.png"))
@@ -189,7 +183,7 @@ def test_assessment_page_in_a_real_browser(served_app, browser, artifacts):
             page.wait_for_timeout(1000)
             wait_for_app(page, 180000)
             if key:
-                drawn(page, key)
+                wait_map_drawn(page, key)
             page.wait_for_timeout(1000)
             assert page.get_by_text(tab, exact=False).count() >= 1
             page.screenshot(path=str(artifacts / f"assessment_{name}.png"))

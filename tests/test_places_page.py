@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import new_page, wait_for_app
+from conftest import new_page, wait_for_app, wait_map_drawn
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "3_Places.py")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -135,11 +135,6 @@ def test_upload_broken_file_gives_a_plain_message(built_db, name, words):
     assert (table(at, "line shown")["line shown"] == "APPROXIMATE").all()
 
 
-def drawn(page, name: str) -> None:
-    """Until the map with this key has drawn its latest data."""
-    page.wait_for_function("""(n) => { const s = globalThis.__snaMaps && globalThis.__snaMaps[n];
-        return s && s.root.dataset.drawn === String(s.version); }""", arg=name, timeout=90000)
-
 
 @pytest.mark.browser
 def test_places_page_in_a_real_browser(served_app, browser, artifacts):
@@ -148,7 +143,7 @@ def test_places_page_in_a_real_browser(served_app, browser, artifacts):
         page.goto(f"{served_app}/Places", wait_until="domcontentloaded")
         wait_for_app(page)
         for name in ("places_map", "story_map"):
-            drawn(page, name)
+            wait_map_drawn(page, name)
         assert page.get_by_text("Places: impact areas and Step Together routes").count() == 1
         assert page.locator('[data-testid="stException"]').count() == 0
         assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 0
@@ -161,7 +156,7 @@ def test_places_page_in_a_real_browser(served_app, browser, artifacts):
         page.screenshot(path=str(artifacts / "places_story.png"))
         page.get_by_role("tab", name="Route corridor").click()
         wait_for_app(page)
-        drawn(page, "corridor_map")
+        wait_map_drawn(page, "corridor_map")
         page.locator(".st-key-corridor_map").scroll_into_view_if_needed()
         page.wait_for_timeout(1000)
         # first drawn in a closed tab, the corridor map is fitted again once it has a width
