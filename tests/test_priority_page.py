@@ -348,7 +348,7 @@ def test_page_in_browser(served_app, browser, artifacts):
         # hovering a school shows its name as text next to the pointer
         urn, x, y = _school_on_screen(page, URN)
         page.mouse.move(x, y)
-        tip = page.locator(".st-key-map .deck-tooltip")
+        tip = page.locator(".st-key-map .deck-tooltip:visible")  # the outline canvas has its own, hidden and unused
         tip.wait_for(state="visible", timeout=10000)
         assert "Bordesley Green Girls" in tip.inner_text() and f"URN {URN}" in tip.inner_text()
         tip_box = tip.bounding_box()

@@ -25,6 +25,7 @@ CSS = """
 .sna-map-canvas { position: relative; width: 100%; background: #f4f6f8; border: 1px solid #d5dbe1;
                   border-radius: 4px; overflow: hidden; touch-action: none; }
 .sna-map-frame { position: absolute; inset: 0; pointer-events: none; z-index: 1; }
+.sna-map-frame .deck-tooltip { display: none; }
 .sna-map-bar { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; margin-top: .35rem;
                font: 14px sans-serif; color: #1b2631; }
 .sna-map-bar[hidden] { display: none; }
