@@ -301,6 +301,20 @@ def test_explorer_pick_area_from_map_list(built_db):
     assert not at.exception and "Profile: Coventry" in texts(at)
 
 
+def test_map_values_aligned_to_the_geometry_file_with_split_shapes_grey(cat):
+    """indicator_layer puts each area's class, text, rank and decile at its position in the geometry file;
+    an area drawn on the 2011 shape it was split from is grey and says so; missing values read 'no data'."""
+    frame = pd.DataFrame({"code": ["A", "B", "C"], "name": ["a", "b", "c"], "value": [1234.5, None, 2.0],
+                          "rank": [1, None, 2], "decile": [3, None, None], "shape": ["exact", "exact", "2011 shape (split)"]})
+    ind = va.indicator(cat, "iod25_imd_score")
+    mc = va.map_classes(frame["value"], ind, "quantiles", 3)
+    layer = maps.indicator_layer({"C": 0, "Z": 1, "A": 2, "B": 3}, frame, mc, ind, "lsoa")
+    assert layer["cls"][1] == -2 and layer["cls"][3] == -1  # Z: not shown; B: no data
+    assert layer["tip"]["v"][2] == "1,234" and layer["tip"]["v"][3] == "no data" and layer["tip"]["v"][1] is None
+    assert layer["tip"]["v"][0].startswith("2.00 (drawn grey") and layer["grey"] == [1, 0, 0, 0]
+    assert layer["tip"]["r"] == [2, None, 1, None] and layer["tip"]["d"] == [None, None, 3, None]
+
+
 def test_tooltip_names_value_rank_and_decile_where_defined(cat):
     frame = pd.DataFrame({"code": ["A"], "name": ["a"], "value": [1.0], "rank": [1], "decile": [2]})
     mc = va.map_classes(frame["value"], va.indicator(cat, "iod25_imd_score"), "quantiles", 5)

@@ -61,6 +61,24 @@ def format_value(value, unit: str | None, with_unit: bool = False) -> str:
     return f"{text} {unit}" if with_unit and kind in ("rate", "count", "measure") else text
 
 
+def format_values(values, unit: str | None) -> list[str]:
+    """format_value over many values (a map's 32,844 tooltips): the unit's kind is worked out once."""
+    kind = unit_kind(unit)
+    out = []
+    for value in values:
+        if value is None or value != value:  # None or NaN
+            out.append("no data")
+        elif kind == "percent":
+            out.append(f"{value:,.1f}%")
+        elif kind in ("rank", "decile", "count"):
+            out.append(f"{value:,.0f}")
+        elif kind == "rate":
+            out.append(f"{value:,.{1 if abs(value) >= 10 else 2}f}")
+        else:
+            out.append(f"{value:,.{_decimals(value)}f}")
+    return out
+
+
 def format_count(value) -> str:
     """A whole number with thousands separators ('no data' when missing)."""
     return "no data" if is_missing(value) else f"{float(value):,.0f}"
