@@ -29,13 +29,20 @@ def values(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], built:
     return ex.area_values(ui.cursor(), ex.indicator(cat, indicator_id), level_key, list(lad_codes))
 
 
-# The map's per-area classes and tooltip values (32,844 of each for England: 0.1 s to build) are shared
-# read-only between reruns and sessions showing the same view (cache_resource: no copy per rerun).
+@st.cache_data(show_spinner=False, max_entries=64)
+def view_classes(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], scheme: str, k: int, built: str):
+    """The view's classes: one classification for the legend and the map."""
+    frame = values(indicator_id, level_key, lad_codes, built)
+    return ex.map_classes(frame["value"], ex.indicator(ui.catalogue(), indicator_id), scheme, k)
+
+
+# The map's per-area classes and tooltip values (32,844 of each for England) are shared read-only
+# between reruns and sessions showing the same view (cache_resource: no copy per rerun).
 @st.cache_resource(show_spinner=False, max_entries=32)
 def map_values(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], scheme: str, k: int, built: str) -> dict:
     ind = ex.indicator(ui.catalogue(), indicator_id)
     frame = values(indicator_id, level_key, lad_codes, built)
-    classes = ex.map_classes(frame["value"], ind, scheme, k)
+    classes = view_classes(indicator_id, level_key, lad_codes, scheme, k, built)
     return maps.indicator_layer(maps.geometry_index(ex.db_level(ind, level_key)), frame, classes, ind, level_key)
 
 
@@ -94,7 +101,7 @@ except ChoiceError as exc:
     st.stop()
 
 level = ex.db_level(ind, level_key)
-classes = ex.map_classes(frame["value"], ind, scheme, k)
+classes = view_classes(indicator_id, level_key, tuple(lad_codes), scheme, k, db_version)
 selected = st.session_state.get("selected")
 
 map_col, legend_col = st.columns([3, 1], gap="medium")
@@ -186,4 +193,4 @@ with st.container(key="ranked"):
 # --- issue 12: a custom area (picked LSOAs or an uploaded file), its profile and pack -----------------
 st.divider()
 custom_codes = evidence.custom_area_block(con, lad_codes, st.session_state.get("map_chosen", []))
-state.share_explorer(con, lads, custom_codes)
+state.share_explorer(lads, custom_codes)

@@ -57,7 +57,7 @@ with ui.friendly_errors():
 schools = data.schools
 lads = ui.areas("lad")
 lad_names = dict(zip(lads["code"], lads["name"]))
-for notice in state.restore_priority(con, list(pr.COMPONENTS), set(schools.loc[schools["is_secondary"], "urn"].astype(int)),
+for notice in state.restore_priority(list(pr.COMPONENTS), set(schools.loc[schools["is_secondary"], "urn"].astype(int)),
                                      lad_names):  # issue 12: a shared link's view
     st.info(notice)
 
@@ -200,4 +200,4 @@ else:
 st.download_button("Download the priority list (CSV)", pr.export_csv(ranked, not_scored, weights, radius_m, data.months, top_n, ui.study_area().short_name),
                    file_name="priority_schools.csv", mime="text/csv", key="download",
                    help="All ranked schools with their components, the weights, radius, sources and vintages used.")
-state.share_priority(con, list(pr.COMPONENTS))  # issue 12: the view in the URL, copy-link control
+state.share_priority(list(pr.COMPONENTS))  # issue 12: the view in the URL, copy-link control

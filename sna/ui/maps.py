@@ -62,19 +62,27 @@ def indicator_layer(index: dict[str, int], frame: pd.DataFrame, mc: MapClasses, 
             **({"grey": grey, "greycol": list(SPLIT_COLOUR)} if any(grey) else {})}
 
 
+def palette_index(colours) -> tuple[list[list[int]], list[int]]:
+    """The distinct colours (first seen first) and each colour's position among them: colours travel
+    to the browser as a short palette plus one small number per feature."""
+    pal: dict[tuple, int] = {}
+    index = [pal.setdefault(tuple(int(v) for v in c), len(pal)) for c in colours]
+    return [list(c) for c in pal], index
+
+
 def colour_layer(index: dict[str, int], codes: list[str], colours: list[list[int]], texts: list[str]) -> dict:
     """Explicit per-area colours (bivariate, hot-spot classes, a ramp) and one plain-text tooltip per area,
     aligned to the geometry file's order: the distinct colours become the palette, each area its index."""
-    pal: dict[tuple, int] = {}
+    pal, which = palette_index(colours)
     cls: list[int] = [-2] * len(index)
     text: list[str | None] = [None] * len(index)
-    for code, colour, tip in zip(codes, colours, texts):
+    for code, c, tip in zip(codes, which, texts):
         i = index.get(code)
         if i is None:
             continue
-        cls[i] = pal.setdefault(tuple(int(c) for c in colour), len(pal))
+        cls[i] = c
         text[i] = str(tip)
-    return {"cls": cls, "pal": [list(c) for c in pal], "nodata": list(NO_DATA), "text": text}
+    return {"cls": cls, "pal": pal, "nodata": list(NO_DATA), "text": text}
 
 
 def area_map(*, key: str, level: str, values: dict, focus: pd.DataFrame, on_pick: Callable[[dict], None] | None = None,

@@ -13,11 +13,13 @@ import math
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo import from_wkb
 from geo.points import circle_lonlat
 from sna.analysis.classify import NO_DATA, classify, hex_colour, palette
 from sna.analysis.corridors import buffer_polygon, place_labels
+from sna.ui.maps import palette_index
 
 SECONDARY_COLOUR = [31, 90, 135]
 SELECTED_COLOUR = [230, 0, 126]
@@ -33,9 +35,8 @@ def _colours(colours) -> dict:
     """One colour for all features ({"pal": [c]}) or a palette and one index per feature."""
     if not colours or isinstance(colours[0], (int, np.integer)):
         return {"pal": [[int(v) for v in (colours or [0, 0, 0])]]}
-    pal: dict[tuple, int] = {}
-    index = [pal.setdefault(tuple(int(v) for v in c), len(pal)) for c in colours]
-    return {"pal": [list(c) for c in pal]} if len(pal) == 1 else {"pal": [list(c) for c in pal], "c": index}
+    pal, index = palette_index(colours)
+    return {"pal": pal} if len(pal) == 1 else {"pal": pal, "c": index}
 
 
 def _flat(coords) -> list[float]:
@@ -147,8 +148,6 @@ def school_points(layer_id: str, frame: pd.DataFrame, colour: list[int], label: 
 
 def radius_outline(lon: float, lat: float, radius_m: float) -> dict:
     """The circle of radius_m around the selected school."""
-    import shapely
-
     return outlines("radius", [shapely.Polygon(circle_lonlat(lon, lat, radius_m))], SELECTED_COLOUR, 2)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -23,19 +24,21 @@ LABELS = {"ind": "indicator", "lvl": "geography", "cls": "classification", "k": 
 RESTORED_FLAG = "_url_restored"
 
 
-def data_version(con) -> str:
-    """A short tag of the build (its time stamp, digits only), carried in every link."""
-    return version_tag(db.meta(con))
-
-
 def version_tag(meta: dict[str, str]) -> str:
+    """A short tag of the build (its time stamp, digits only), carried in every link."""
     return re.sub(r"\D", "", meta.get("built_at", ""))[:14] or "unknown"
 
 
-def _cached_version() -> str:
+def data_version(con) -> str:
+    """The tag of the database behind `con`."""
+    return version_tag(db.meta(con))
+
+
+def open_version() -> str:
+    """The open database's tag (its meta table is cached per database file: no query per rerun)."""
     from sna import ui
 
-    return version_tag(ui.meta())  # cached per database file: no query per rerun
+    return version_tag(ui.meta())
 
 
 @dataclass
@@ -114,12 +117,14 @@ def parse_explorer(params: dict, cat, lads: dict[str, str], levels: list[str], s
     return _with_notices(out, [LABELS[x] for x in bad], _one(params, "v"), version)
 
 
-def restore_once(restored: Restored, page: str = "explorer") -> list[str]:
-    """Apply a link's values to session state on the session's first run only (later runs belong to the
-    user's own choices). Returns the notices to show (kept for the session's first few runs)."""
+def restore_once(parse: Callable[[], Restored], page: str = "explorer") -> list[str]:
+    """Parse a link and apply its values to session state on the session's first run only (later runs
+    belong to the user's own choices, and skip the parsing). Returns the notices to show (kept for the
+    session)."""
     flag, notices = f"{RESTORED_FLAG}_{page}", f"_url_notices_{page}"  # once per page and session
     if st.session_state.get(flag):
         return st.session_state.get(notices, [])
+    restored = parse()
     st.session_state[flag] = True
     for key, value in restored.values.items():
         st.session_state[key] = value
@@ -171,19 +176,16 @@ def restore_explorer(con, cat, lads: dict[str, str], lsoa21_codes) -> list[str]:
     from sna.analysis.classify import scheme_labels
     from sna.analysis.values import LEVELS
 
-    if st.session_state.get(f"{RESTORED_FLAG}_explorer"):  # read once per session: later runs skip the parsing
-        return st.session_state.get("_url_notices_explorer", [])
-    restored = parse_explorer(st.query_params.to_dict(), cat, lads, list(LEVELS), list(scheme_labels()),
-                              lambda code, level: not db.areas_by_code(con, code, (level,)).empty, lsoa21_codes,
-                              _cached_version())
-    return restore_once(restored)
+    return restore_once(lambda: parse_explorer(st.query_params.to_dict(), cat, lads, list(LEVELS), list(scheme_labels()),
+                                               lambda code, level: not db.areas_by_code(con, code, (level,)).empty,
+                                               lsoa21_codes, open_version()))
 
 
-def share_explorer(con, lads: dict[str, str], custom: list[str]) -> None:
+def share_explorer(lads: dict[str, str], custom: list[str]) -> None:
     """Write the explorer's current view into the URL and offer the link in the sidebar."""
     ss = st.session_state
     params = explorer_params(ss.get("indicator", ""), ss.get("level", ""), ss.get("scheme", ""), int(ss.get("k", 5)),
-                             list(ss.get("las", [])), list(lads), ss.get("selected"), custom, _cached_version())
+                             list(ss.get("las", [])), list(lads), ss.get("selected"), custom, open_version())
     write(params)
     with st.sidebar:
         copy_link(params, len(custom) > MAX_LINK_LSOAS)
@@ -221,11 +223,11 @@ def parse_priority(params: dict, components: list[str], urns: set[int], lads: di
     return _with_notices(out, list(dict.fromkeys(bad)), _one(params, "v"), version)
 
 
-def restore_priority(con, components: list[str], urns: set[int], lads: dict[str, str]) -> list[str]:
-    return restore_once(parse_priority(st.query_params.to_dict(), components, urns, lads, data_version(con)), "priority")
+def restore_priority(components: list[str], urns: set[int], lads: dict[str, str]) -> list[str]:
+    return restore_once(lambda: parse_priority(st.query_params.to_dict(), components, urns, lads, open_version()), "priority")
 
 
-def share_priority(con, components: list[str]) -> None:
+def share_priority(components: list[str]) -> None:
     """Write the priority page's view into the URL and offer the link in the sidebar."""
     ss = st.session_state
     params = {"r": f"{float(ss.get('radius', 1.0)):g}", **{f"w_{k}": str(int(ss.get(f"w_{k}", 0))) for k in components}}
@@ -233,7 +235,7 @@ def share_priority(con, components: list[str]) -> None:
         params["la"] = ",".join(ss["las"])
     if ss.get("school"):
         params["school"] = str(int(ss["school"]))
-    params["v"] = data_version(con)
+    params["v"] = open_version()
     write(params)
     with st.sidebar:
         copy_link(params)
