@@ -16,7 +16,7 @@ import pandas as pd
 
 from sna.build.context import BuildContext
 from sna.build.geography import ENGLAND_CODE
-from sna.build.readers import read_csv, require_rows
+from sna.build.readers import read_csv, require_columns, require_rows
 from sna.errors import SourceError
 from sna.registry.indicators import Indicator
 
@@ -101,10 +101,7 @@ def _read_parquet(path: Path, columns: list[str]) -> pd.DataFrame:
         names = pq.read_schema(path).names
     except (OSError, ValueError) as exc:
         raise SourceError(f"{path} is not a readable Parquet file ({exc}). Fetch the file again.") from exc
-    missing = [c for c in columns if c not in names]
-    if missing:
-        raise SourceError(f"{path} lacks the column(s) {missing}. The file's layout has changed (a different vintage?): "
-                          "use the vintage named in sna/registry/sources.csv or update the registry.")
+    require_columns(path, names, columns)
     return pd.read_parquet(path, columns=columns)
 
 

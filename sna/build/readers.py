@@ -13,6 +13,15 @@ import pandas as pd
 from sna.errors import SourceError
 
 
+def require_columns(path: Path, present, columns: list[str]) -> None:
+    """Stop with a sentence naming the file and the columns its header lacks."""
+    missing = [c for c in columns if c not in set(present)]
+    if missing:
+        raise SourceError(
+            f"{path} lacks the column(s) {missing}. The file's header has changed (a different vintage or "
+            "format?): use the vintage named in sna/registry/sources.csv or update the registry.")
+
+
 def read_csv(path: Path, columns: list[str] | None = None, **kwargs) -> pd.DataFrame:
     """Read a CSV (UTF-8 with or without BOM); require `columns` to be present."""
     try:
@@ -20,11 +29,7 @@ def read_csv(path: Path, columns: list[str] | None = None, **kwargs) -> pd.DataF
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise SourceError(f"{path} is not a readable CSV ({exc}). Fetch the file again.") from exc
     if columns:
-        missing = [c for c in columns if c not in header.columns]
-        if missing:
-            raise SourceError(
-                f"{path} lacks the column(s) {missing}. The file's header has changed (a different vintage or "
-                "format?): use the vintage named in sna/registry/sources.csv or update the registry.")
+        require_columns(path, header.columns, columns)
     try:
         return pd.read_csv(path, usecols=columns, encoding="utf-8-sig", low_memory=False, **kwargs)
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
@@ -40,11 +45,7 @@ def read_once(path: Path, columns: list[str] | None, cache: dict[str, pd.DataFra
     whole = cache[key]
     if columns is None:
         return whole.copy()
-    missing = [c for c in columns if c not in whole.columns]
-    if missing:
-        raise SourceError(
-            f"{path} lacks the column(s) {missing}. The file's header has changed (a different vintage or "
-            "format?): use the vintage named in sna/registry/sources.csv or update the registry.")
+    require_columns(path, whole.columns, columns)
     wanted = set(columns)
     return whole[[c for c in whole.columns if c in wanted]].copy()
 
