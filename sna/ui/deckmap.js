@@ -128,6 +128,10 @@ function layers(state) {
 // through), drawn by a second deck that redraws only when the view moves: a recolour then redraws
 // the areas alone (in software WebGL the 1.5 px outline paths cost most of a frame: England 0.98 s
 // of 1.25 s). Labels sit there too, above any overlay.
+// Dark text on a light box, legible on any class colour (LA names and overlay labels alike).
+const LABEL_STYLE = { getColor: [27, 38, 49], getTextAnchor: "middle", background: true, getBackgroundColor: [255, 255, 255, 215],
+                      backgroundPadding: [4, 2, 4, 2], characterSet: "auto" };
+
 function frameLayers(state) {
   const { deck, outline, data } = state;
   const labelled = new Set(data.labels || []);
@@ -138,10 +142,8 @@ function frameLayers(state) {
       filled: false, stroked: true, getLineColor: [40, 40, 40], lineWidthMinPixels: 1.5, pickable: false,
     }),
     new deck.TextLayer({
-      id: "la-labels", data: labels, getPosition: (x) => [outline.lon[x.i], outline.lat[x.i]],
-      getText: (x) => outline.names[x.i], getSize: 14, getColor: [27, 38, 49], getTextAnchor: "middle",
-      background: true, getBackgroundColor: [255, 255, 255, 215], backgroundPadding: [4, 2, 4, 2], pickable: false,
-      characterSet: "auto",
+      ...LABEL_STYLE, id: "la-labels", data: labels, getPosition: (x) => [outline.lon[x.i], outline.lat[x.i]],
+      getText: (x) => outline.names[x.i], getSize: 14, pickable: false,
     }),
   ];
 }
@@ -224,9 +226,7 @@ function overlayLayer(deck, spec) {
     });
   }
   return new deck.TextLayer({  // "labels"
-    ...common, getPosition: (i) => [spec.lon[i], spec.lat[i]], getText: (i) => spec.text[i], getSize: 13,
-    getColor: [27, 38, 49], getTextAnchor: "middle", background: true, getBackgroundColor: [255, 255, 255, 215],
-    backgroundPadding: [4, 2, 4, 2], characterSet: "auto",
+    ...common, ...LABEL_STYLE, getPosition: (i) => [spec.lon[i], spec.lat[i]], getText: (i) => spec.text[i], getSize: 13,
   });
 }
 
