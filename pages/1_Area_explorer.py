@@ -13,7 +13,16 @@ from sna.errors import ChoiceError
 from sna.ui import charts, maps
 from sna.ui import evidence, state
 
-ui.page_setup("Area explorer")
+DEFAULT_INDICATOR = "iod25_violence_with_injury"
+
+
+def likely_map_levels() -> list[str]:
+    """The level the map will likely draw first (this session's choice, else the default indicator's)."""
+    cat, first_id = ui.catalogue(), st.session_state.get("indicator", DEFAULT_INDICATOR)
+    return [ex.db_level(ex.indicator(cat, first_id), st.session_state.get("level", "lsoa"))] if first_id in set(cat["id"]) else []
+
+
+ui.page_setup("Area explorer", map_levels=likely_map_levels)
 # A level with more areas than FULL_LIST shows its top TOP_ROWS in the table (and the list under it) until
 # "Show all": 1,719 rows and options were most of the bytes of each rerun (issue 10).
 FULL_LIST, TOP_ROWS = 400, 25
@@ -76,7 +85,7 @@ with st.sidebar:
     theme = st.selectbox("Theme", ex.themes(cat), key="theme", format_func=str.capitalize)
     options = ex.indicators_in(cat, theme)
     ids = list(options)
-    default = ids.index("iod25_violence_with_injury") if "iod25_violence_with_injury" in ids else 0
+    default = ids.index(DEFAULT_INDICATOR) if DEFAULT_INDICATOR in ids else 0
     indicator_id = st.selectbox("Indicator", ids, index=default, format_func=options.get, key="indicator")
     if len(options.get(indicator_id, "")) > 34:  # the box cuts long names: show it whole
         st.caption(options[indicator_id])

@@ -11,7 +11,7 @@ from sna.analysis import priority as pr, school_areas as sa
 from sna.reports.subject import resolve_subject
 from sna.ui import evidence, maps, overlays, state
 
-ui.page_setup("Priority schools")
+ui.page_setup("Priority schools", map_levels=list)  # no level known yet: the library and LA outlines
 con = ui.cursor()
 db_version = ui.version()  # cache key: the database file in use
 

@@ -14,7 +14,7 @@ from sna.errors import ChoiceError, ImportFileError
 from sna.ui import charts, maps, overlays
 from sna.userfiles import validate_route_upload
 
-ui.page_setup("Places")
+ui.page_setup("Places", map_levels=list)  # no level known yet: the library and LA outlines
 con = ui.cursor()
 db_version = ui.version()  # cache key: the database file in use
 

@@ -13,7 +13,7 @@ from sna.analysis.formatting import format_value
 from sna.errors import SnaError
 from sna.ui import assessment as ax, assessment_charts as charts
 
-ui.page_setup("Assessment")
+ui.page_setup("Assessment", map_levels=list)  # no level known yet: the library and LA outlines
 con = ui.cursor()
 built = ui.version()
 cat = ui.catalogue().set_index("id")

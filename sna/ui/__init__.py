@@ -8,7 +8,7 @@ import os
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
@@ -108,9 +108,18 @@ def pages(with_home: bool = False) -> list[tuple[str, str, str]]:
     return [p for p in ([HOME] if with_home else []) + PAGES if (REPO_ROOT / p[0]).exists()]
 
 
-def page_setup(title: str) -> None:
-    """Every page's first call: browser title, wide layout and the menu at the top of the sidebar."""
+def page_setup(title: str, map_levels: Callable[[], list[str]] | None = None) -> None:
+    """Every page's first call: browser title, wide layout and the menu at the top of the sidebar. A page
+    with a map says which levels it will likely draw (LA outlines always come; called after the page's
+    config, as it may need the database): the browser then fetches the map's library and shapes first,
+    before the widgets' own code (sna.ui.maps.preload)."""
     st.set_page_config(page_title=f"{title} | SNA explorer", layout="wide")
+    if map_levels is not None:
+        from sna.ui import maps
+
+        levels = map_levels()
+        with st.sidebar:
+            maps.preload(levels)
     with st.sidebar, st.container(key="menu"):
         page_links(with_home=True)
 

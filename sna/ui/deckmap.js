@@ -9,27 +9,24 @@ const LIBS = (globalThis.__snaMapLibs = globalThis.__snaMapLibs || {});
 const GEOMETRY = (globalThis.__snaMapGeometry = globalThis.__snaMapGeometry || {});
 const MAPS = (globalThis.__snaMaps = globalThis.__snaMaps || {});
 
-function loadScript(url) {
-  if (!LIBS[url]) {
-    LIBS[url] = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = url;
-      script.onload = () => resolve();
-      script.onerror = () => { delete LIBS[url]; reject(new Error("could not load the map library")); };
-      document.head.appendChild(script);
-    });
-  }
-  return LIBS[url];
-}
-
-// The scripts in order (deck.gl core, then layers, which extends the global `deck`).
+// deck.gl core, then layers (which extends the global `deck`): both downloaded at once, run in order
+// (async = false), each bundle's exports merged into one `deck` as it runs.
 function loadLibrary(urls) {
   if (globalThis.deck && globalThis.deck.Deck && globalThis.deck.PolygonLayer) return Promise.resolve(globalThis.deck);
-  // Each UMD bundle assigns globalThis.deck: keep what the earlier ones defined.
-  return urls.reduce((done, url) => done.then(() => {
-    const before = globalThis.deck;
-    return loadScript(url).then(() => { globalThis.deck = Object.assign({}, before || {}, globalThis.deck); });
-  }), Promise.resolve()).then(() => globalThis.deck);
+  const key = urls.join(" ");
+  if (!LIBS[key]) {
+    let merged = {};
+    LIBS[key] = Promise.all(urls.map((url) => new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.async = false;
+      script.fetchPriority = "high";
+      script.onload = () => { merged = Object.assign(merged, globalThis.deck); globalThis.deck = merged; resolve(); };
+      script.onerror = () => reject(new Error("could not load the map library"));
+      document.head.appendChild(script);
+    }))).then(() => globalThis.deck, (error) => { delete LIBS[key]; throw error; });
+  }
+  return LIBS[key];
 }
 
 // Binary layout written by geo.display.pack_polygons.
@@ -58,7 +55,7 @@ function unpack(buffer) {
 
 function loadGeometry(url) {
   if (!GEOMETRY[url]) {
-    GEOMETRY[url] = fetch(url).then((r) => {
+    GEOMETRY[url] = fetch(url, { priority: "high" }).then((r) => {
       if (!r.ok) throw new Error(`map geometry ${r.status}`);
       return r.arrayBuffer();
     }).then(unpack).catch((e) => { delete GEOMETRY[url]; throw e; });
@@ -323,6 +320,11 @@ function setup(component) {
 
 export default function (component) {
   const { parentElement, data, setTriggerValue, key } = component;
+  if (data.preload) {  // the page's first element: start fetching the library and geometry, draw nothing
+    loadLibrary(data.lib).catch(() => {});
+    for (const url of data.geo) loadGeometry(url).catch(() => {});
+    return undefined;
+  }
   let state = parentElement.__snaMap;
   if (!state) state = parentElement.__snaMap = setup(component);
   state.setTriggerValue = setTriggerValue;

@@ -115,6 +115,14 @@ def area_map(*, key: str, level: str, values: dict, focus: pd.DataFrame, on_pick
     deckmap.mount(key, data, on_pick or (lambda _payload: None))
 
 
+def preload(levels: list[str]) -> None:
+    """Call early on a page with a map (before its widgets): the browser starts fetching deck.gl, these
+    levels' geometry and the LA outlines while the page's other elements are still arriving."""
+    from sna.ui import deckmap
+
+    deckmap.preload([deckmap.geometry(level)[0] for level in dict.fromkeys([*levels, "lad"])])
+
+
 def geometry_index(level: str) -> dict[str, int]:
     """code -> position in the level's geometry file (for indicator_layer)."""
     from sna.ui import deckmap
