@@ -39,6 +39,12 @@ def values(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], built:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+def ranked(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], built: str):
+    """The view's ranked table (sorting it on every rerun was a tenth of a session's CPU)."""
+    return ex.ranked_table(values(indicator_id, level_key, lad_codes, built), ex.indicator(ui.catalogue(), indicator_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
 def view_classes(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], scheme: str, k: int, built: str):
     """The view's classes: one classification for the legend and the map."""
     frame = values(indicator_id, level_key, lad_codes, built)
@@ -117,7 +123,7 @@ map_col, legend_col = st.columns([3, 1], gap="medium")
 with map_col:
     # Geometry goes to the browser once per level; each rerun sends only classes and tooltip values.
     maps.area_map(key="map", level=level, values=map_values(indicator_id, level_key, tuple(lad_codes), scheme, k, db_version),
-                  focus=ui.areas("lad").query("code in @lad_codes"), on_pick=lambda pick: maps.apply_pick(st.session_state, pick, level),
+                  focus=ui.areas("lad").loc[lambda f: f["code"].isin(lad_codes)], on_pick=lambda pick: maps.apply_pick(st.session_state, pick, level),
                   selected=[selected[0]] if selected and selected[1] == level else [], chosen=st.session_state.get("map_chosen", []),
                   height=540, alt=f"Map of {ind['title']} by {ex.LEVELS[level_key].noun}; the ranked table below lists the same values.")
 with legend_col, st.container(key="legend"):
@@ -182,7 +188,7 @@ st.divider()
 with st.container(key="ranked"):
     noun = ex.LEVELS[level_key].noun
     st.subheader(f"Ranked {fmt.plural_word(noun)}")
-    table = ex.ranked_table(frame, ind)
+    table = ranked(indicator_id, level_key, tuple(lad_codes), db_version)
     shown = table
     if len(table) > FULL_LIST and not st.toggle(f"Show all {fmt.plural(len(table), noun)} (sortable)", key="ranked_all"):
         shown = table.head(TOP_ROWS)

@@ -105,7 +105,12 @@ PAGES = [
 
 def pages(with_home: bool = False) -> list[tuple[str, str, str]]:
     """The pages whose files exist (relative to the repository root), Home first when asked."""
-    return [p for p in ([HOME] if with_home else []) + PAGES if (REPO_ROOT / p[0]).exists()]
+    return [p for p in ([HOME] if with_home else []) + PAGES if _page_exists(p[0])]
+
+
+@lru_cache(maxsize=16)
+def _page_exists(file: str) -> bool:
+    return (REPO_ROOT / file).exists()  # the app's own files: looked up once per process, not per rerun
 
 
 def page_setup(title: str, map_levels: Callable[[], list[str]] | None = None) -> None:
