@@ -19,6 +19,7 @@ answers through the proxy, then runs until SIGINT/SIGTERM and stops everything i
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import pwd
 import shutil
@@ -34,6 +35,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from sna.config import settings  # noqa: E402
+
+FRONTEND = Path(importlib.util.find_spec("streamlit").origin).parent / "static" / "static"  # its JS, CSS, fonts
 from sna.userfiles import MAX_BYTES  # noqa: E402
 
 # The public-site settings, given on the command line too so a local config.toml cannot weaken them.
@@ -86,6 +89,15 @@ http {{
         add_header X-Content-Type-Options nosniff always;
         add_header Referrer-Policy same-origin always;
 
+        # Streamlit's front end (content-hashed names, copied to a folder in the system's temp folder,
+        # which nginx's unprivileged workers can reach wherever Python is installed) straight from disk: a first visit asks for some 140 files, which the busy Python process
+        # served one after another while the map waited (issue 10: time to the first map).
+        location /static/ {{
+            alias {frontend}/;
+            add_header Cache-Control "public, max-age=31536000, immutable" always;
+            add_header X-Content-Type-Options nosniff always;
+        }}
+
         location / {{
             proxy_pass http://sna_app;
             proxy_http_version 1.1;
@@ -102,11 +114,11 @@ http {{
 """
 
 
-def nginx_conf(run: Path, address: str, port: int, backends: list[int]) -> str:
+def nginx_conf(run: Path, address: str, port: int, backends: list[int], frontend: Path) -> str:
     user = f"user {worker_user()};" if worker_user() else ""
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in backends)
     return NGINX_CONF.format(processes=len(backends), run=run, user=user, servers=servers, address=address, port=port,
-                             body_mb=MAX_BYTES // (1024 * 1024) + 1)
+                             body_mb=MAX_BYTES // (1024 * 1024) + 1, frontend=frontend)
 
 
 def worker_user() -> str | None:
@@ -139,6 +151,10 @@ class Site:
     def __init__(self, run: Path):
         self.run = run
         self.children: list[subprocess.Popen] = []
+        self.frontend = Path(tempfile.mkdtemp(prefix="sna-frontend-"))
+        shutil.copytree(FRONTEND, self.frontend, dirs_exist_ok=True)  # 25 MB, the installed Streamlit's own
+        for path in [self.frontend, *self.frontend.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
     def start(self, args, log_name: str, env: dict | None = None) -> subprocess.Popen:
         log = (self.run / log_name).open("w")
@@ -155,6 +171,7 @@ class Site:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        shutil.rmtree(self.frontend, ignore_errors=True)
 
 
 def launch(processes: int, address: str, port: int, base_port: int, run: Path, db_path: Path) -> Site:
@@ -179,7 +196,7 @@ def launch(processes: int, address: str, port: int, base_port: int, run: Path, d
         for backend in backends:
             wait_for(f"http://127.0.0.1:{backend}/_stcore/health")
         conf = run / "nginx.conf"
-        conf.write_text(nginx_conf(run, address, port, backends))
+        conf.write_text(nginx_conf(run, address, port, backends, site.frontend))
         check = subprocess.run([nginx, "-t", "-q", "-c", str(conf)], capture_output=True, text=True)
         if check.returncode:
             raise RuntimeError(f"nginx rejected {conf}: {check.stderr.strip()}")

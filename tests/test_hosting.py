@@ -11,6 +11,7 @@ import time
 import shutil
 import socket
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -108,3 +109,23 @@ def test_websocket_runs_the_area_explorer_through_the_proxy(proxied):
     assert not load.exception and not change.exception
     assert load.bytes > 40_000  # the map (its per-area values, about 42 kB for the LSOAs) arrived through the proxy
     assert "indicator" in session.selectboxes and change.messages > 5
+
+
+def test_nginx_serves_the_front_end_from_disk_and_nothing_beside_it(proxied):
+    """Streamlit's own JS comes from nginx's copy (no upstream), cached as immutable, with nosniff; a path
+    that climbs out of the copy reaches neither the run folder (nginx.conf, logs) nor the repository."""
+    url, run, _ = proxied
+    script = re.search(r'src="(\./static/js/[^"]+\.js)"', _get(url + "/").read().decode()).group(1)
+    asset = _get(f"{url}/{script[2:]}?from=disk")
+    assert asset.status == 200 and asset.read()
+    assert "immutable" in asset.headers["Cache-Control"] and asset.headers["X-Content-Type-Options"] == "nosniff"
+    time.sleep(1)  # nginx writes its access log asynchronously
+    served = [line for line in (run / "nginx-access.log").read_text().splitlines() if "from=disk" in line]
+    assert served and all("upstream=-" in line for line in served)
+    for climb in ("/static/../nginx.conf", "/static/..%2fnginx.conf", "/static/../../app.py"):
+        try:
+            body = _get(url + climb).read()
+        except urllib.error.HTTPError as exc:
+            assert exc.code in (400, 403, 404)
+            continue
+        assert b"worker_processes" not in body and b"page_setup" not in body

@@ -35,26 +35,10 @@ CSS = """
 .sna-map-bar button[aria-pressed="true"] { background: #1f5a87; color: white; }
 """
 
-# The component's own script is a two-line loader: a v2 component sends its inline script with every
-# call, and deckmap.js (17 kB) went twice per rerun (the map and the preload). The browser imports the
-# real module once, by a URL named by its content (written beside the app like the library).
-# While the module loads, the loader asks for the library and geometry too (one round trip, not two).
-LOADER = """const hinted = (globalThis.__snaMapHints = globalThis.__snaMapHints || new Set());
-function hint(url, as) {
-  if (!url || hinted.has(url)) return;
-  hinted.add(url);
-  const link = Object.assign(document.createElement("link"), { rel: "preload", as, href: url, fetchPriority: "high" });
-  if (as === "fetch") link.crossOrigin = "anonymous";
-  document.head.appendChild(link);
-}
-export default async function (component) {
-  const d = component.data;
-  (d.lib || []).forEach((url) => hint(url, "script"));
-  [].concat(d.geo || [], d.outline || []).forEach((url) => hint(url, "fetch"));
-  const module = await import(new URL(d.code, globalThis.location.href).href);
-  return module.default(component);
-}"""
-_component = st.components.v2.component("sna_map", js=LOADER, css=CSS)
+# The script travels inline with the element: Streamlit sends an unchanged element's message by
+# reference (its message cache), so the 17 kB come again only with new map data. Loading it by URL
+# instead cost a cold visit one more round trip before the map could start (issue 10).
+_component = st.components.v2.component("sna_map", js=SOURCE.read_text(encoding="utf-8"), css=CSS)
 
 
 def static_folder() -> Path:
@@ -108,21 +92,6 @@ def _library(folder: str) -> list[str]:
     return names
 
 
-@st.cache_resource(show_spinner=False)
-def _code(folder: str) -> str:
-    content = SOURCE.read_bytes()
-    name = f"deckmap-{hashlib.sha1(content).hexdigest()[:12]}.js"
-    target = Path(folder) / name
-    if not target.exists():
-        _write(target, content)
-    return name
-
-
-def code_url() -> str:
-    """The map's module (deckmap.js), copied beside the app once per server process."""
-    return asset_url(_code(str(static_folder())))
-
-
 def library_urls() -> list[str]:
     """The deck.gl scripts to load in order, copied beside the app once per server process."""
     return [asset_url(name) for name in _library(str(static_folder()))]
@@ -156,7 +125,7 @@ def preload(urls: list[str], key: str = "map_preload") -> None:
     geometry files. The map's code otherwise starts only after the widgets' own code (some 80 chunks on
     the explorer) has loaded and React has shown them, so the explorer's map was drawn 0.3-0.6 s later
     than on a page with the map alone (issue 10)."""
-    _component(key=key, data={"preload": True, "code": code_url(), "lib": library_urls(), "geo": urls}, height="content")
+    _component(key=key, data={"preload": True, "lib": library_urls(), "geo": urls}, height="content")
 
 
 def mount(key: str, data: dict, on_pick: Callable[[dict], None]) -> None:
@@ -168,4 +137,4 @@ def mount(key: str, data: dict, on_pick: Callable[[dict], None]) -> None:
         if isinstance(payload, dict):
             on_pick(payload)
 
-    _component(key=key, data={"code": code_url(), **data}, on_pick_change=_picked, height="content")
+    _component(key=key, data=data, on_pick_change=_picked, height="content")
