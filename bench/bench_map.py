@@ -7,7 +7,9 @@
 2. Bytes received over the websocket for an indicator change (map page and real explorer), against
    naive GeoJSON of the level (geopandas to_json of the full-precision geometry with all columns).
 3. Browser time from an indicator change to the recoloured map, against a rerun that changes nothing
-   (the page's Rerun button), both until the script run is shown and the map drawn.
+   (the page's Rerun button), both until the script run is shown and the map drawn; with each one's
+   phases by the page's clock (the click, the first, largest and last websocket message, the map's
+   script called and its frame drawn, the bench seeing it), medians in ms after the click.
 
 Usage: python bench/bench_map.py [--rounds 3] [--no-explorer]   (SNA_DB picks the build; for England:
 SNA_DB=/tmp/map-england.duckdb SNA_BENCH_INDICATORS=iod19_imd_score,iod19_income_rank python bench/bench_map.py
@@ -153,8 +155,9 @@ def interactions(browser, url: str, rounds: int) -> dict:
         change_js.append(page.evaluate("() => { const s = globalThis.__snaMaps.map; return (s.drawnAt - s.calledAt) / 1000; }"))
         phases["change"].append(page.evaluate(PHASES, True))
         page.wait_for_timeout(300)
+    drawn_from = page.evaluate("() => globalThis.__snaMaps.map.geoUrl.split('/').pop()")
     page.close()
-    return {"change_s": statistics.median(change_s), "noop_s": statistics.median(noop_s),
+    return {"drawn_from": drawn_from, "change_s": statistics.median(change_s), "noop_s": statistics.median(noop_s),
             "change_bytes": statistics.median(change_bytes), "noop_bytes": statistics.median(noop_bytes),
             "change_all": [round(x, 3) for x in change_s], "noop_all": [round(x, 3) for x in noop_s],
             "change_js_s": statistics.median(change_js),
@@ -245,7 +248,8 @@ def main() -> None:
         print(f"indicator change, real Area explorer (whole page): {explorer_bytes:,} B = {explorer_bytes / naive:.3%} of naive GeoJSON")
     print(f"browser time, indicator change to recoloured map {acts['change_s'] * 1000:.0f} ms vs no-op rerun {acts['noop_s'] * 1000:.0f} ms: "
           f"ratio {acts['change_s'] / acts['noop_s']:.2f} (target <= 1.5); runs {acts['change_all']} vs {acts['noop_all']}")
-    print(f"  of the change, in the map's script (data in to recoloured frame drawn): {acts['change_js_s'] * 1000:.0f} ms")
+    print(f"  of the change, in the map's script (data in to recoloured frame drawn): {acts['change_js_s'] * 1000:.0f} ms; "
+          f"areas drawn from {acts['drawn_from']}")
     for kind, ph in acts["phases"].items():  # medians, ms after the click, by the page's clock
         print(f"  {kind} phases (ms after the click): first message {ph['first']:.0f}, largest message ({ph['bytes']:,.0f} B) "
               f"{ph['big']:.0f}" + (f", map called {ph['called']:.0f}, map drawn {ph['drawn']:.0f}" if kind == "change" else "")
