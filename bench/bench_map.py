@@ -7,7 +7,9 @@
 2. Bytes received over the websocket for an indicator change (map page and real explorer), against
    naive GeoJSON of the level (geopandas to_json of the full-precision geometry with all columns).
 3. Browser time from an indicator change to the recoloured map, against a rerun that changes nothing
-   (the page's Rerun button), both until the script run is shown and the map drawn.
+   (the page's Rerun button), both until the script run is shown and the map drawn; with each one's
+   phases by the page's clock (the click, the first, largest and last websocket message, the map's
+   script called and its frame drawn, the bench seeing it), medians in ms after the click.
 
 Usage: python bench/bench_map.py [--rounds 3] [--no-explorer]   (SNA_DB picks the build; for England:
 SNA_DB=/tmp/map-england.duckdb SNA_BENCH_INDICATORS=iod19_imd_score,iod19_income_rank python bench/bench_map.py
@@ -86,6 +88,25 @@ def cold_load(browser, url: str, kind: str, n: int, timeout_s: float = 600) -> f
         context.close()
 
 
+# Page-clock timestamps for the breakdown of a rerun: the click, each websocket message (time, bytes).
+PHASES_INIT = """(() => {
+  globalThis.__snaBench = { clicks: [], ws: [] };
+  document.addEventListener("click", () => globalThis.__snaBench.clicks.push(performance.now()), true);
+  const Native = globalThis.WebSocket;
+  globalThis.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (e) => globalThis.__snaBench.ws.push(
+        [performance.now(), e.data.byteLength || e.data.size || e.data.length || 0]));
+    }
+  };
+})()"""
+PHASES = """(map) => { const b = globalThis.__snaBench, s = globalThis.__snaMaps.map, click = b.clicks[b.clicks.length - 1];
+  const msgs = b.ws.filter(([t]) => t >= click), big = msgs.reduce((m, x) => (x[1] > m[1] ? x : m), [click, 0]);
+  return { first: msgs.length ? msgs[0][0] - click : null, last: msgs.length ? msgs[msgs.length - 1][0] - click : null, big: big[0] - click, bytes: big[1],
+           called: map ? s.calledAt - click : null, drawn: map ? s.drawnAt - click : null, seen: b.seen - click }; }"""
+
+
 def _runs(page) -> str:
     return page.locator(".st-key-runs").inner_text()
 
@@ -94,21 +115,24 @@ def _finished(page, runs_before: str, map_after: int | None, timeout_ms: int = 1
     page.wait_for_function("""([runs, after]) => {
         const r = document.querySelector('.st-key-runs');
         if (!r || r.innerText === runs || document.querySelector('[data-testid="stStatusWidget"]')) return false;
-        if (after === null) return true;
         const s = globalThis.__snaMaps.map;
-        return s.version > after && s.root.dataset.drawn === String(s.version);
+        if (after !== null && !(s.version > after && s.root.dataset.drawn === String(s.version))) return false;
+        if (globalThis.__snaBench) globalThis.__snaBench.seen = performance.now();
+        return true;
     }""", arg=[runs_before, map_after], timeout=timeout_ms, polling=20)
 
 
 def interactions(browser, url: str, rounds: int) -> dict:
     """Indicator changes and no-op reruns on the map page, alternating: seconds and websocket bytes."""
     page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.add_init_script(PHASES_INIT)
     frames: list[int] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(len(payload))))
     page.goto(url, wait_until="commit")
     page.wait_for_function(MAP_DRAWN, arg=0, timeout=300000)
     page.wait_for_timeout(500)
     change_s, noop_s, change_bytes, noop_bytes, change_js = [], [], [], [], []
+    phases: dict[str, list[dict]] = {"change": [], "noop": []}
     for i in range(2 * rounds):
         runs, version, mark = _runs(page), page.evaluate("() => globalThis.__snaMaps.map.version"), len(frames)
         start = time.perf_counter()
@@ -116,6 +140,7 @@ def interactions(browser, url: str, rounds: int) -> dict:
         _finished(page, runs, None)
         noop_s.append(time.perf_counter() - start)
         noop_bytes.append(sum(frames[mark:]))
+        phases["noop"].append(page.evaluate(PHASES, False))
         page.wait_for_timeout(300)
         combo = page.locator(".st-key-indicator [role='combobox']")
         combo.click()
@@ -128,12 +153,16 @@ def interactions(browser, url: str, rounds: int) -> dict:
         change_s.append(time.perf_counter() - start)
         change_bytes.append(sum(frames[mark:]))
         change_js.append(page.evaluate("() => { const s = globalThis.__snaMaps.map; return (s.drawnAt - s.calledAt) / 1000; }"))
+        phases["change"].append(page.evaluate(PHASES, True))
         page.wait_for_timeout(300)
+    drawn_from = page.evaluate("() => globalThis.__snaMaps.map.geoUrl.split('/').pop()")
     page.close()
-    return {"change_s": statistics.median(change_s), "noop_s": statistics.median(noop_s),
+    return {"drawn_from": drawn_from, "change_s": statistics.median(change_s), "noop_s": statistics.median(noop_s),
             "change_bytes": statistics.median(change_bytes), "noop_bytes": statistics.median(noop_bytes),
             "change_all": [round(x, 3) for x in change_s], "noop_all": [round(x, 3) for x in noop_s],
-            "change_js_s": statistics.median(change_js)}
+            "change_js_s": statistics.median(change_js),
+            "phases": {kind: {k: statistics.median([r[k] for r in rows if r[k] is not None] or [0]) for k in rows[0]}
+                       for kind, rows in phases.items()}}
 
 
 def explorer_change_bytes(browser, url: str) -> int:
@@ -219,7 +248,12 @@ def main() -> None:
         print(f"indicator change, real Area explorer (whole page): {explorer_bytes:,} B = {explorer_bytes / naive:.3%} of naive GeoJSON")
     print(f"browser time, indicator change to recoloured map {acts['change_s'] * 1000:.0f} ms vs no-op rerun {acts['noop_s'] * 1000:.0f} ms: "
           f"ratio {acts['change_s'] / acts['noop_s']:.2f} (target <= 1.5); runs {acts['change_all']} vs {acts['noop_all']}")
-    print(f"  of the change, in the map's script (data in to recoloured frame drawn): {acts['change_js_s'] * 1000:.0f} ms")
+    print(f"  of the change, in the map's script (data in to recoloured frame drawn): {acts['change_js_s'] * 1000:.0f} ms; "
+          f"areas drawn from {acts['drawn_from']}")
+    for kind, ph in acts["phases"].items():  # medians, ms after the click, by the page's clock
+        print(f"  {kind} phases (ms after the click): first message {ph['first']:.0f}, largest message ({ph['bytes']:,.0f} B) "
+              f"{ph['big']:.0f}" + (f", map called {ph['called']:.0f}, map drawn {ph['drawn']:.0f}" if kind == "change" else "")
+              + f", last message {ph['last']:.0f}, seen by the bench {ph['seen']:.0f}")
 
 
 if __name__ == "__main__":
