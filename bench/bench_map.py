@@ -155,7 +155,7 @@ def interactions(browser, url: str, rounds: int) -> dict:
         change_js.append(page.evaluate("() => { const s = globalThis.__snaMaps.map; return (s.drawnAt - s.calledAt) / 1000; }"))
         phases["change"].append(page.evaluate(PHASES, True))
         page.wait_for_timeout(300)
-    drawn_from = page.evaluate("() => globalThis.__snaMaps.map.geoUrl.split('/').pop()")
+    drawn_from = page.evaluate("() => globalThis.__snaMaps.map.data.geo.split('/').pop()")
     page.close()
     return {"drawn_from": drawn_from, "change_s": statistics.median(change_s), "noop_s": statistics.median(noop_s),
             "change_bytes": statistics.median(change_bytes), "noop_bytes": statistics.median(noop_bytes),

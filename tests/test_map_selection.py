@@ -59,38 +59,6 @@ def test_packed_geometry_round_trips(con):
     assert geom.buffer(0.002).contains(gpd.points_from_xy(ring[:, 0], ring[:, 1])).all()
 
 
-def _header(blob: bytes) -> dict:
-    size = int(np.frombuffer(blob[:4], "<u4")[0])
-    return json.loads(blob[4:4 + size])
-
-
-def test_coarse_copy_keeps_every_area_and_shared_edges(con, tmp_path):
-    """The coarse level of detail (sna.ui.deckmap) has the same areas in the same order and far fewer
-    vertices, and neighbours still meet (simplified as a coverage: no overlaps, no slivers between them);
-    no copy is written when it would not be much lighter."""
-    import shapely
-
-    from sna import db
-    from sna.ui import deckmap
-
-    areas = db.areas(con, "lsoa21")
-    fine = tmp_path / "areas-lsoa21-x.bin"
-    fine.write_bytes(pack_polygons(areas))
-    name = deckmap._write_coarse(areas, fine)
-    assert name == "areas-lsoa21-x-coarse008.bin"
-    coarse, full = _header((tmp_path / name).read_bytes()), _header(fine.read_bytes())
-    assert coarse["codes"] == full["codes"] and coarse["names"] == full["names"]
-    assert coarse["vertices"] <= (1 - deckmap.COARSE_SAVING) * full["vertices"]
-    original = from_wkb(areas["display"])
-    simplified = shapely.coverage_simplify(original, deckmap.COARSE_DEGREES)
-    union = shapely.area(shapely.union_all(simplified))
-    assert abs(shapely.area(simplified).sum() - union) < 1e-4 * union  # no overlaps
-    assert abs(union - shapely.area(shapely.union_all(original))) < 0.01 * union  # no gaps of substance
-    light = tmp_path / "areas-lsoa21-y.bin"
-    light.write_bytes((tmp_path / name).read_bytes())  # a level already as light as its coarse copy
-    assert deckmap._write_coarse(areas, light) is None
-
-
 def test_indicator_payload_is_aligned_and_small(con):
     from sna import db
 

@@ -70,49 +70,6 @@ function fitView(deck, bounds, width, height) {
   return { longitude, latitude, zoom: Math.min(Math.max(zoom, 4), 16), pitch: 0, bearing: 0 };
 }
 
-// Levels of detail: data.geo is the level's file; data.coarse ({url, tol}) an optional copy simplified
-// (shared edges kept) by tol degrees, drawn while that is under 0.7 px: a software-WebGL frame costs
-// about 0.4 us per vertex (England's LSOAs: 383k vertices, 165 ms a recolour; the coarse copy 262k).
-function fitZoom(b, width, height) {  // fitView's zoom, worked out before deck.gl is loaded
-  const pad = Math.min(24, width / 10, height / 10), merc = (lat) => Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360));
-  const dx = (b[2] - b[0]) / 360, dy = (merc(b[3]) - merc(b[1])) / (2 * Math.PI);
-  const zoom = Math.min(Math.log2((Math.max(width, 50) - 2 * pad) / 512 / Math.max(dx, 1e-9)),
-                        Math.log2((Math.max(height, 50) - 2 * pad) / 512 / Math.max(dy, 1e-9)));
-  return Math.min(Math.max(zoom, 4), 16);
-}
-
-function boundsKeyOf(data) { return JSON.stringify(data.bounds) + "|" + data.geo; }
-
-function geometryUrl(state) {  // the level of detail for the view shown (or about to be fitted)
-  const { data, container } = state;
-  if (!data.coarse) return data.geo;
-  const view = state.view && state.boundsKey === boundsKeyOf(data) ? state.view
-    : data.bounds ? { zoom: fitZoom(data.bounds, container.clientWidth, container.clientHeight), latitude: (data.bounds[1] + data.bounds[3]) / 2 }
-    : { zoom: 8, latitude: 52.5 };
-  const pixelDegrees = (360 / (512 * 2 ** view.zoom)) * Math.cos((view.latitude * Math.PI) / 180);
-  return data.coarse.tol <= 0.7 * pixelDegrees ? data.coarse.url : data.geo;
-}
-
-// Switch the level of detail when the view crosses the threshold (both stay in the browser).
-function followZoom(state) {
-  const url = state.data && state.deckgl && geometryUrl(state);
-  if (!url || url === state.geoUrl || state.switching === url) return;
-  state.switching = url;
-  loadGeometry(url).then((geo) => {
-    state.switching = null;
-    if (!state.deckgl || geometryUrl(state) !== url || (url !== state.data.geo && !(state.data.coarse && state.data.coarse.url === url))) return;
-    useGeometry(state, url, geo);
-    render(state);
-  }).catch(() => { state.switching = null; });
-}
-
-function useGeometry(state, url, geo) {
-  if (state.geoLevel !== state.data.geo) { state.geoLevel = state.data.geo; state.geos = new Map(); state.colourVersion = {}; }
-  state.geos.set(url, geo);
-  state.geoUrl = url;
-  state.geo = geo;
-}
-
 function tooltipText(state, area) {
   const d = state.data, geo = state.geo;
   const cls = d.cls[area];
@@ -136,21 +93,20 @@ function layers(state) {
   const palette = data.pal, nodata = data.nodata;
   const selected = new Set((data.sel || []).map((c) => geo.index.get(c)));
   const multi = new Set((data.multi || []).map((c) => geo.index.get(c)));
-  // Each level of detail held keeps its layer (no new tessellation when the zoom goes back and forth);
-  // only the one in use is drawn and recoloured (the other catches up when it is used again).
-  state.colourVersion[state.geoUrl] = state.version;
-  const out = [...state.geos].map(([url, lod]) => new deck.PolygonLayer({
-    id: url === data.geo ? "areas" : "areas-coarse", data: lod.parts, getPolygon: (p) => p.polygon, positionFormat: "XY", _normalize: true,
-    filled: true, stroked: false, pickable: url === state.geoUrl, visible: url === state.geoUrl, autoHighlight: true,
-    highlightColor: [30, 60, 90, 110], opacity: data.opacity === undefined ? 1 : data.opacity,
-    getFillColor: (p) => {
-      const c = data.cls[p.a];
-      if (c === undefined || c < -1) return [0, 0, 0, 0];
-      if (data.grey && data.grey[p.a]) return data.greycol;  // one 2011 shape for several 2021 values
-      return c < 0 ? nodata : palette[c];
-    },
-    updateTriggers: { getFillColor: state.colourVersion[url] },
-  }));
+  const out = [
+    new deck.PolygonLayer({
+      id: "areas", data: geo.parts, getPolygon: (p) => p.polygon, positionFormat: "XY", _normalize: true,
+      filled: true, stroked: false, pickable: true, autoHighlight: true, highlightColor: [30, 60, 90, 110],
+      opacity: data.opacity === undefined ? 1 : data.opacity,
+      getFillColor: (p) => {
+        const c = data.cls[p.a];
+        if (c === undefined || c < -1) return [0, 0, 0, 0];
+        if (data.grey && data.grey[p.a]) return data.greycol;  // one 2011 shape for several 2021 values
+        return c < 0 ? nodata : palette[c];
+      },
+      updateTriggers: { getFillColor: state.version },
+    }),
+  ];
   const ring = (ids, id, colour, width) => new deck.PolygonLayer({
     id, data: geo.parts.filter((p) => ids.has(p.a)), getPolygon: (p) => p.polygon, positionFormat: "XY",
     filled: false, stroked: true, getLineColor: colour, lineWidthMinPixels: width, pickable: false,
@@ -295,17 +251,15 @@ function render(state) {
   if (!state.deckgl || !state.geo) return;
   const el = state.container;
   const bounds = state.data.bounds;
-  const boundsKey = boundsKeyOf(state.data);
+  const boundsKey = JSON.stringify(bounds) + "|" + state.data.geo;
   const props = { layers: layers(state) };
   if (bounds && state.boundsKey !== boundsKey) {
     state.boundsKey = boundsKey;
     props.initialViewState = fitView(state.deck, bounds, el.clientWidth, el.clientHeight);
-    state.view = props.initialViewState;
     state.fitWidth = el.clientWidth;
   }
   state.deckgl.setProps(props);
   renderFrame(state, props.initialViewState);
-  followZoom(state);  // a new fit, or a coarse copy just offered, may call for the other level of detail
   state.status.textContent = state.multiMode
     ? `Several areas: click to add or remove (${(state.data.multi || []).length} chosen)` : "";
 }
@@ -351,7 +305,7 @@ function setup(component) {
   container.appendChild(frame);
   root.append(container, bar);
   parentElement.appendChild(root);
-  const state = { root, container, frame, bar, status, toggle, clear, multiMode: false, version: 0, geos: new Map(), colourVersion: {} };
+  const state = { root, container, frame, bar, status, toggle, clear, multiMode: false, version: 0 };
   toggle.onclick = () => {
     state.multiMode = !state.multiMode;
     toggle.setAttribute("aria-pressed", String(state.multiMode));
@@ -386,13 +340,11 @@ export default function (component) {
   MAPS[data.name || key] = state;
 
   const mark = (name) => (value) => { state.timing[name] = state.timing[name] || performance.now(); return value; };
-  const geoUrl = state.geoLevel === data.geo && state.geos.has(state.geoUrl) ? state.geoUrl : geometryUrl(state);
-  Promise.all([loadLibrary(data.lib).then(mark("library")), loadGeometry(geoUrl).then(mark("geometry")),
+  Promise.all([loadLibrary(data.lib).then(mark("library")), loadGeometry(data.geo).then(mark("geometry")),
                data.outline ? loadGeometry(data.outline) : null])
     .then(([deck, geo, outline]) => {
       if (version !== state.version) return;
-      state.deck = deck; state.outline = outline;
-      useGeometry(state, geoUrl, geo);
+      state.deck = deck; state.geo = geo; state.outline = outline;
       if (!state.deckgl) {
         state.deckgl = new deck.Deck({
           // No multisampling on the areas' canvas: in software WebGL (SwiftShader, no GPU) it made every
@@ -410,11 +362,7 @@ export default function (component) {
                                             maxWidth: `${Math.max(160, Math.min(320, w - 40))}px`, transform: `translate(${info.x}px, ${info.y}px) translate(${dx}, ${dy})` } };
           },
           onClick: (info, event) => pick(state, info, event),
-          onViewStateChange: ({ viewState }) => {
-            if (state.frameDeck) state.frameDeck.setProps({ viewState });
-            state.view = viewState;
-            followZoom(state);
-          },
+          onViewStateChange: ({ viewState }) => { if (state.frameDeck) state.frameDeck.setProps({ viewState }); },
           getCursor: ({ isHovering }) => (isHovering ? "pointer" : "grab"),
           onAfterRender: () => {
             const drawn = state.deckgl && state.deckgl.props.layers;

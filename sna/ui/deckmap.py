@@ -127,66 +127,6 @@ def preload(urls: list[str], key: str = "map_preload") -> None:
     than on a page with the map alone (issue 10)."""
     _component(key=key, data={"preload": True, "lib": library_urls(), "geo": urls}, height="content")
 
-# A coarse copy of a level for wide views: in software WebGL a frame costs about 0.4 us per vertex, so
-# England's 32,844 LSOAs (383k vertices) took 165 ms to recolour. Simplified together (shared edges stay
-# shared: no slivers) at COARSE_DEGREES, which the browser uses only while that is under 0.7 px.
-COARSE_DEGREES = 0.008
-COARSE_SAVING = 0.2  # written only when it has at least 20% fewer vertices than the level's file
-
-
-def _vertices(content: bytes) -> int:
-    import json
-
-    length = int.from_bytes(content[:4], "little")
-    return int(json.loads(content[4:4 + length])["vertices"])
-
-
-def _write_coarse(frame, fine: Path) -> str | None:
-    """Write the coarse copy beside the level's file `fine`; its name, or None when not worth having."""
-    import shapely
-
-    from geo import from_wkb
-    from geo.display import pack_polygons
-
-    present = frame["display"].notna().to_numpy()
-    geoms = from_wkb(frame["display"])
-    try:
-        geoms[present] = shapely.coverage_simplify(geoms[present], COARSE_DEGREES)
-    except (shapely.errors.GEOSException, ValueError):
-        return None  # not a clean coverage: a per-polygon simplification would open gaps between areas
-    content = pack_polygons(frame.assign(display=[None if g is None else shapely.to_wkb(g) for g in geoms]), tolerance=0)
-    if _vertices(content) > (1 - COARSE_SAVING) * _vertices(fine.read_bytes()):
-        return None
-    target = fine.with_name(fine.name.replace(".bin", f"-coarse{str(COARSE_DEGREES)[2:]}.bin"))
-    if not target.exists():
-        _write(target, content)
-    return target.name
-
-
-@st.cache_resource(show_spinner=False)
-def _coarse_job(level: str, built: str, folder: str):
-    """Prepared in the background once per level and process (England's LSOAs take a few seconds):
-    maps drawn before it is ready use the full file alone."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from sna import ui
-
-    fine = Path(folder) / _geometry(level, built, folder)[0]
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sna-map-coarse")
-    job = pool.submit(_write_coarse, ui.areas(level), fine)
-    pool.shutdown(wait=False)  # the job runs on; the pool takes no more
-    return job
-
-
-def coarse(level: str) -> dict | None:
-    """{url, tol} of the level's coarse copy once it is ready (None before, or when not worth having)."""
-    from sna import ui
-
-    job = _coarse_job(level, ui.version(), str(static_folder()))
-    if not job.done() or job.exception() is not None or job.result() is None:
-        return None
-    return {"url": asset_url(job.result()), "tol": COARSE_DEGREES}
-
 
 def mount(key: str, data: dict, on_pick: Callable[[dict], None]) -> None:
     """Mount the map; on_pick gets the click's payload ({code, add} or {clear}) before the next run."""

@@ -106,8 +106,6 @@ def area_map(*, key: str, level: str, values: dict, focus: pd.DataFrame, on_pick
             "sel": list(selected or []), "multi": list(chosen or []), "labels": labels,
             "bounds": [round(float(b), 5) for b in bounds] if bounds is not None else _bounds(focus),
             "height": height, "alt": alt}
-    if coarse := deckmap.coarse(level):  # a lighter copy for wide views (England), once it is ready
-        data["coarse"] = coarse
     if overlays:
         data["overlays"] = overlays
     if opacity != 1.0:
