@@ -11,7 +11,7 @@
    phases by the page's clock (the click, the first, largest and last websocket message, the map's
    script called and its frame drawn, the bench seeing it), medians in ms after the click.
 
-Usage: python bench/bench_map.py [--rounds 3] [--no-explorer]   (SNA_DB picks the build; for England:
+Usage: python bench/bench_map.py [--rounds 3] [--no-explorer] [--proxy: the explorer through nginx too]   (SNA_DB picks the build; for England:
 SNA_DB=/tmp/map-england.duckdb SNA_BENCH_INDICATORS=iod19_imd_score,iod19_income_rank python bench/bench_map.py
 --rounds 1 --no-explorer: England's build has 2011 LSOA boundaries only)
 """
@@ -36,6 +36,14 @@ INDICATORS = os.environ.get("SNA_BENCH_INDICATORS", "iod25_violence_with_injury,
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--use-gl=angle", "--use-angle=swiftshader"]
 MAP_DRAWN = """(after) => { const s = globalThis.__snaMaps && globalThis.__snaMaps.map;
     return !!s && s.version > after && s.root.dataset.drawn === String(s.version); }"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def naive_geojson(level: str) -> tuple[int, int]:
@@ -191,6 +199,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-explorer", action="store_true", help="skip the real Area explorer (e.g. on England)")
     parser.add_argument("--no-folium", action="store_true")
+    parser.add_argument("--proxy", action="store_true", help="also the real explorer through scripts/serve.py (nginx, 1 process)")
     args = parser.parse_args()
     if not settings().db_path.exists():
         sys.exit(f"No database at {settings().db_path}: python -m sna build")
@@ -209,24 +218,37 @@ def main() -> None:
         servers["folium"] = _serve(ROOT / "bench" / "folium_inline_page.py", env)
     if not args.no_explorer:
         servers["explorer"] = _serve(ROOT / "app.py", env)
+    site = None
+    if args.proxy:  # the hosting recipe: nginx serves the front end's files, one Streamlit process behind it
+        sys.path.insert(0, str(ROOT / "scripts"))
+        import tempfile
+
+        from serve import launch
+
+        port = _free_port()
+        site = launch(1, "127.0.0.1", port, _free_port(), Path(tempfile.mkdtemp(prefix="bench-map-")), settings().db_path)
+        servers["explorer-proxy"] = (None, f"http://127.0.0.1:{port}")
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=os.environ.get("SNA_CHROMIUM", "/usr/bin/chromium"),
                                          headless=True, args=CHROMIUM_ARGS)
             # Warm each server once (first-run caches: geometry files, folium HTML), not timed.
             for kind, (_, url) in servers.items():
-                cold_load(browser, f"{url}/Area_explorer" if kind == "explorer" else url, kind, n)
+                cold_load(browser, f"{url}/Area_explorer" if kind.startswith("explorer") else url, kind, n)
             times: dict[str, list[float | None]] = {kind: [] for kind in servers}
             for _ in range(args.rounds):
                 for kind, (_, url) in servers.items():
-                    times[kind].append(cold_load(browser, f"{url}/Area_explorer" if kind == "explorer" else url, kind, n))
+                    times[kind].append(cold_load(browser, f"{url}/Area_explorer" if kind.startswith("explorer") else url, kind, n))
             acts = interactions(browser, servers["map"][1], args.rounds)
             explorer_bytes = None if args.no_explorer else explorer_change_bytes(browser, servers["explorer"][1])
             browser.close()
     finally:
         for proc, _ in servers.values():
-            proc.terminate()
-            proc.wait(timeout=20)
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=20)
+        if site is not None:
+            site.stop()
 
     def med(kind: str) -> float | None:
         got = [t for t in times.get(kind, []) if t is not None]
@@ -234,7 +256,7 @@ def main() -> None:
 
     print(f"areas: {n:,} LSOAs ({level}); naive GeoJSON {naive:,} B. Machine shared with other sessions (2 cores).")
     folium = med("folium")
-    for kind in ("map", "explorer"):
+    for kind in ("map", "explorer", "explorer-proxy"):
         if kind in times:
             runs = [None if t is None else round(t, 2) for t in times[kind]]
             ratio = f"; ratio to folium {med(kind) / folium:.2f}" if folium else ""
