@@ -55,18 +55,65 @@ def build_areas(ctx: BuildContext) -> None:
     ctx.notes.append(f"{int(study11['ward_best_fit'].sum())} of {len(study11)} LSOAs (2011) have 2021 successors in more than one "
                      "ward; they are placed in the ward holding most of their successors (best fit).")
 
-    geo11 = _study_geometry(ctx, "lsoa11", study11)
-    geo21 = _study_geometry(ctx, "lsoa21", study21) if "lsoa21" in area.boundaries else None
-    ctx.frames.update(geo11=geo11, geo21=geo21)  # geo21: real 2021 boundaries only (points are assigned to them)
+    # The boundaries (read, repaired, simplified for display, dissolved into wards and LADs) are read in the
+    # background while the next steps run; build_area_geometry collects them and writes the areas table.
+    # Log rows and the note keep their places; their counts are filled in when the work is done.
+    boundary_paths = {level: ctx.source_path(area.boundaries[level]) for level in ("lsoa11", "lsoa21") if level in area.boundaries}
+    logged = {}
+    for level, study in (("lsoa11", study11), ("lsoa21", study21)):
+        if level in boundary_paths:
+            logged[level] = ctx.record("areas", area.boundaries[level], 0, 0)
+            ctx.later(f"geo_{level}", study_geometry, boundary_paths[level], level, study["code"].copy())
+    if "lad" in area.boundaries:
+        lad_path = ctx.source_path(area.boundaries["lad"])
+        logged["lad"] = ctx.record("areas", area.boundaries["lad"], 0, 0)
+        ctx.later("geo_lad", lad_boundaries, lad_path, area.key, tuple(area.lad_codes))
+    if "lsoa21" not in area.boundaries:
+        ctx.notes.append("")  # the note on 2021 LSOAs drawn with 2011 shapes, written when they are drawn
+    ctx.frames["areas_pending"] = (logged, len(ctx.notes) - 1)
+    populations = (pop_total.copy(), pop_10_24.copy(), lsoa21_pop.copy(), lsoa21_pop_10_24.copy())
+    ctx.later("areas_table", areas_table, ctx, area, study11.copy(), study21.copy(), lsoa11.copy(), link.copy(), populations)
+    ctx.write("lsoa_lookup", link[link["lsoa11_code"].isin(study11["code"]) | link["lsoa21_code"].isin(study21["code"])]
+              .reset_index(drop=True))
+    ctx.write("lsoa_weights", lsoa_weights(ctx.frames["weights"], set(study11["code"]) | set(study21["code"])))
+
+
+def build_area_geometry(ctx: BuildContext) -> None:
+    """Collect the boundaries read in the background (build_areas): geo11/geo21 for the steps that place
+    points, and the areas table. Waits only for what is not yet done."""
+    logged, note_at = ctx.frames.pop("areas_pending")
+    geo = {level: ctx.result(f"geo_{level}") for level in logged}
+    for level, row in logged.items():
+        row["rows_read"] = row["rows_loaded"] = len(geo[level])
+    areas, note = ctx.result("areas_table")
+    if note:
+        ctx.notes[note_at] = note
+    ctx.frames.update(geo11=geo["lsoa11"], geo21=geo.get("lsoa21"))  # geo21: real 2021 boundaries only (points are assigned to them)
+    ctx.write("areas", areas)
+
+
+def areas_table(ctx: BuildContext, area, study11: pd.DataFrame, study21: pd.DataFrame, lsoa11: pd.DataFrame, link: pd.DataFrame,
+                populations: tuple[pd.Series, ...]) -> tuple[pd.DataFrame, str]:
+    """The areas table (every level: codes, names, parents, populations, geometry, display geometry) and the
+    note on 2021 LSOAs drawn from 2011 shapes (empty when 2021 boundaries are held). Runs in the background
+    on its own copies of the frames; it uses the context only for the boundaries read before it (result)."""
+    pop_total, pop_10_24, lsoa21_pop, lsoa21_pop_10_24 = populations
+    geo11 = ctx.result("geo_lsoa11")
+    geo21 = ctx.result("geo_lsoa21") if "lsoa21" in area.boundaries else None
     shapes21 = geo21.assign(shape=SHAPE_BOUNDARY) if geo21 is not None else lsoa21_shapes_from_2011(link, geo11, study21)
+    note = ""
     if geo21 is None:
         counts = shapes21["shape"].value_counts()
-        ctx.notes.append("No LSOA 2021 boundary file for this study area: 2021 LSOAs are drawn with 2011 shapes through the "
-                         "ONS LSOA 2011 to 2021 lookup (" + ", ".join(f"{n:,} {k}" for k, n in counts.items()) + ").")
+        note = ("No LSOA 2021 boundary file for this study area: 2021 LSOAs are drawn with 2011 shapes through the "
+                "ONS LSOA 2011 to 2021 lookup (" + ", ".join(f"{n:,} {k}" for k, n in counts.items()) + ").")
 
     ward_source = geo21.merge(study21[["code", "ward_code"]], on="code") if geo21 is not None else geo11.merge(study11[["code", "ward_code"]], on="code")
     wards = dissolve(ward_source[["ward_code", "geometry"]], by="ward_code").rename(columns={"ward_code": "code"})
-    lads = _lad_geometry(ctx, study11, geo11)
+    if "lad" in area.boundaries:
+        lads = ctx.result("geo_lad")
+    else:
+        members = geo11.merge(study11[["code", "lad_code"]], on="code")[["lad_code", "geometry"]]
+        lads = dissolve(members, by="lad_code").rename(columns={"lad_code": "code"})
 
     rows = [
         _lsoa_rows(study11, geo11.assign(shape="2011 boundary"), "lsoa11", pop_total, pop_10_24),
@@ -83,10 +130,7 @@ def build_areas(ctx: BuildContext) -> None:
     rows.append(_parent_rows(england, None, "country", "c", "n", pop_total, pop_10_24))
     areas = pd.concat(rows, ignore_index=True)
     areas["in_study"] = ~areas["level"].isin(["region", "country"])
-    ctx.write("areas", areas)
-    ctx.write("lsoa_lookup", link[link["lsoa11_code"].isin(study11["code"]) | link["lsoa21_code"].isin(study21["code"])]
-              .reset_index(drop=True))
-    ctx.write("lsoa_weights", lsoa_weights(ctx.frames["weights"], set(study11["code"]) | set(study21["code"])))
+    return areas, note
 
 
 def lsoa_weights(weights: dict[str, pd.Series], codes: set[str]) -> pd.DataFrame:
@@ -120,29 +164,21 @@ def lsoa21_shapes_from_2011(link: pd.DataFrame, geo11: gpd.GeoDataFrame, study21
     return out.reset_index(drop=True)
 
 
-def _lad_geometry(ctx: BuildContext, study11: pd.DataFrame, geo11: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """LAD boundaries from the area's LAD file, or dissolved from its LSOAs when it names none."""
-    area = ctx.area
-    if "lad" not in area.boundaries:
-        members = geo11.merge(study11[["code", "lad_code"]], on="code")[["lad_code", "geometry"]]
-        return dissolve(members, by="lad_code").rename(columns={"lad_code": "code"})
-    lad_path = ctx.source_path(area.boundaries["lad"])
-    lads = read_boundaries(lad_path, set(area.lad_codes))
-    if len(lads) != len(area.lad_codes):
-        raise SourceError(f"{lad_path} holds {len(lads)} of the {len(area.lad_codes)} LADs of '{area.key}'. Use a boundary file that covers them.")
-    ctx.record("areas", area.boundaries["lad"], len(lads), len(lads))
+def lad_boundaries(path, area_key: str, lad_codes: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """The study area's LADs from its LAD boundary file; SourceError unless it holds every one."""
+    lads = read_boundaries(path, set(lad_codes))
+    if len(lads) != len(lad_codes):
+        raise SourceError(f"{path} holds {len(lads)} of the {len(lad_codes)} LADs of '{area_key}'. Use a boundary file that covers them.")
     return lads
 
 
-def _study_geometry(ctx: BuildContext, level: str, study: pd.DataFrame) -> gpd.GeoDataFrame:
-    source_id = ctx.area.boundaries[level]
-    path = ctx.source_path(source_id)
-    frame = read_boundaries(path, set(study["code"]))
-    missing = sorted(set(study["code"]) - set(frame["code"]))
+def study_geometry(path, level: str, codes: pd.Series) -> gpd.GeoDataFrame:
+    """The study area's LSOAs of one generation from a boundary file; SourceError naming any it lacks."""
+    frame = read_boundaries(path, set(codes))
+    missing = sorted(set(codes) - set(frame["code"]))
     if missing:
         raise SourceError(f"{path} lacks {len(missing)} of the study area's {level.upper()}s (e.g. {missing[:3]}). "
                           "Use a boundary file that covers every LAD of the study area.")
-    ctx.record("areas", source_id, len(frame), len(frame))
     return frame
 
 

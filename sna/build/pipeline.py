@@ -8,6 +8,7 @@ import os
 import subprocess
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,7 +28,7 @@ from sna.build.crime import build_crime
 from sna.db import SCHEMA_VERSION
 from sna.errors import DatabaseError
 from sna.build.la_indicators import build_la_indicators
-from sna.build.areas import build_areas
+from sna.build.areas import build_area_geometry, build_areas
 from sna.build.lsoa_indicators import build_lsoa_indicators
 from sna.build.iod_summaries import build_iod_summaries
 from sna.build.places import build_places
@@ -40,6 +41,7 @@ STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
     ("areas and populations", build_areas),
     ("LSOA indicators (IoD 2019, IoD 2025, population)", build_lsoa_indicators),
     ("IoD local authority summaries", build_iod_summaries),
+    ("area boundaries (read in the background since the first step)", build_area_geometry),
     ("police.uk crime", build_crime),
     ("schools", build_schools),
     ("postcodes", build_postcodes),
@@ -83,8 +85,10 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
     if accepted:
         step_seconds["checking users' files"] = round(time.perf_counter() - started, 2)
     con = duckdb.connect(str(temp))
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sna-build")  # the second core: GEOS, PROJ, GDAL
     try:
-        ctx = BuildContext(area=area, config=config, con=con, code_version=code_version(), progress=progress, inputs=accepted)
+        ctx = BuildContext(area=area, config=config, con=con, code_version=code_version(), progress=progress, inputs=accepted,
+                           background=background)
         for name, step in STEPS:
             if on_step:
                 on_step(name)
@@ -93,9 +97,11 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
             step_seconds[name] = round(time.perf_counter() - t0, 2)
         _finish(ctx)
         tables = validate(con)
+        background.shutdown()
         con.close()
         os.replace(temp, target)
     except BaseException:
+        background.shutdown(cancel_futures=True)  # waits for the running task: nothing touches the file after this
         con.close()
         temp.unlink(missing_ok=True)
         Path(f"{temp}.wal").unlink(missing_ok=True)
