@@ -21,7 +21,7 @@ import sna
 from sna.registry import indicators as registry
 from sna.registry import sources, studyarea
 from sna.config import REPO_ROOT, Settings, settings
-from sna.build import inputs
+from sna.build import inputs, parallel
 from sna.build.context import BuildContext
 from sna.build.schema_check import known_codes
 from sna.build.crime import build_crime
@@ -49,6 +49,9 @@ STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
     ("impact areas", build_places),
     ("Step Together routes", build_routes),
 ]
+# Steps that need only what the steps before them left in the context and write no table: they run in a
+# second process from the first of them on (sna.build.parallel); their rows keep their places in the order.
+DETACHED = ("IoD local authority summaries", "local authority indicators")
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
     if accepted:
         step_seconds["checking users' files"] = round(time.perf_counter() - started, 2)
     con = duckdb.connect(str(temp))
+    detached = None
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sna-build")  # the second core: GEOS, PROJ, GDAL
     try:
         ctx = BuildContext(area=area, config=config, con=con, code_version=code_version(), progress=progress, inputs=accepted,
@@ -93,14 +97,25 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
             if on_step:
                 on_step(name)
             t0 = time.perf_counter()
+            if name in DETACHED and parallel.workers_allowed():
+                if detached is None:
+                    detached = parallel.start(ctx, [s for s in STEPS if s[0] in DETACHED])
+                detached.mark(ctx, name)
+                continue
             step(ctx)
             step_seconds[name] = round(time.perf_counter() - t0, 2)
+        if detached is not None:
+            t0 = time.perf_counter()
+            step_seconds.update(detached.collect(ctx))
+            step_seconds["waiting for the second process"] = round(time.perf_counter() - t0, 2)
         _finish(ctx)
         tables = validate(con)
         background.shutdown()
         con.close()
         os.replace(temp, target)
     except BaseException:
+        if detached is not None:
+            detached.stop()
         background.shutdown(cancel_futures=True)  # waits for the running task: nothing touches the file after this
         con.close()
         temp.unlink(missing_ok=True)
