@@ -47,7 +47,7 @@ def build_areas(ctx: BuildContext) -> None:
     lsoa21_pop_10_24 = geography.lsoa21_population(link, pop_10_24)
     ctx.frames.update(lsoa11=lsoa11, lsoa21=lsoa21, link=link,
                       weights={"iod19_pop": iod19_pop, "pop_2020": pop_total, "pop_lsoa21": lsoa21_pop},
-                      pop_total=pop_total, pop_10_24=pop_10_24)
+                      pop_total=pop_total, pop_10_24=pop_10_24, pop_lsoa21=lsoa21_pop, pop_lsoa21_10_24=lsoa21_pop_10_24)
 
     study11 = lsoa11[lsoa11["lad_code"].isin(area.lad_codes)].reset_index(drop=True)
     study21 = lsoa21[lsoa21["lad_code"].isin(area.lad_codes)].reset_index(drop=True)
@@ -55,51 +55,42 @@ def build_areas(ctx: BuildContext) -> None:
     ctx.notes.append(f"{int(study11['ward_best_fit'].sum())} of {len(study11)} LSOAs (2011) have 2021 successors in more than one "
                      "ward; they are placed in the ward holding most of their successors (best fit).")
 
-    # The boundaries (read, repaired, simplified for display, dissolved into wards and LADs) are read in the
-    # background while the next steps run; build_area_geometry collects them and writes the areas table.
-    # Log rows and the note keep their places; their counts are filled in when the work is done.
-    boundary_paths = {level: ctx.source_path(area.boundaries[level]) for level in ("lsoa11", "lsoa21") if level in area.boundaries}
-    logged = {}
-    for level, study in (("lsoa11", study11), ("lsoa21", study21)):
-        if level in boundary_paths:
-            logged[level] = ctx.record("areas", area.boundaries[level], 0, 0)
-            ctx.later(f"geo_{level}", study_geometry, boundary_paths[level], level, study["code"].copy())
-    if "lad" in area.boundaries:
-        lad_path = ctx.source_path(area.boundaries["lad"])
-        logged["lad"] = ctx.record("areas", area.boundaries["lad"], 0, 0)
-        ctx.later("geo_lad", lad_boundaries, lad_path, area.key, tuple(area.lad_codes))
-    if "lsoa21" not in area.boundaries:
-        ctx.notes.append("")  # the note on 2021 LSOAs drawn with 2011 shapes, written when they are drawn
-    ctx.frames["areas_pending"] = (logged, len(ctx.notes) - 1)
-    populations = (pop_total.copy(), pop_10_24.copy(), lsoa21_pop.copy(), lsoa21_pop_10_24.copy())
-    ctx.later("areas_table", areas_table, ctx, area, study11.copy(), study21.copy(), lsoa11.copy(), link.copy(), populations)
     ctx.write("lsoa_lookup", link[link["lsoa11_code"].isin(study11["code"]) | link["lsoa21_code"].isin(study21["code"])]
               .reset_index(drop=True))
     ctx.write("lsoa_weights", lsoa_weights(ctx.frames["weights"], set(study11["code"]) | set(study21["code"])))
 
 
-def build_area_geometry(ctx: BuildContext) -> None:
-    """Collect the boundaries read in the background (build_areas): geo11/geo21 for the steps that place
-    points, and the areas table. Waits only for what is not yet done."""
-    logged, note_at = ctx.frames.pop("areas_pending")
-    geo = {level: ctx.result(f"geo_{level}") for level in logged}
-    for level, row in logged.items():
-        row["rows_read"] = row["rows_loaded"] = len(geo[level])
-    areas, note = ctx.result("areas_table")
+def build_area_boundaries(ctx: BuildContext) -> None:
+    """The study area's boundaries (read, repaired, simplified for display, dissolved into wards and LADs):
+    frames geo11/geo21 for the steps that place points, and the areas table. Reads only what build_areas
+    left in the context, so it can run in a second process beside the next steps (sna.build.parallel)."""
+    area = ctx.area
+    study11, study21 = ctx.frames["study11"], ctx.frames["study21"]
+    geo = {}
+    for level, study in (("lsoa11", study11), ("lsoa21", study21)):
+        if level in area.boundaries:
+            geo[level] = study_geometry(ctx.source_path(area.boundaries[level]), level, study["code"])
+            ctx.record("areas", area.boundaries[level], len(geo[level]), len(geo[level]))
+    lads = None
+    if "lad" in area.boundaries:
+        lads = lad_boundaries(ctx.source_path(area.boundaries["lad"]), area.key, tuple(area.lad_codes))
+        ctx.record("areas", area.boundaries["lad"], len(lads), len(lads))
+    populations = tuple(ctx.frames[k] for k in ("pop_total", "pop_10_24", "pop_lsoa21", "pop_lsoa21_10_24"))
+    areas, note = areas_table(area, study11, study21, ctx.frames["lsoa11"], ctx.frames["link"], populations,
+                              geo["lsoa11"], geo.get("lsoa21"), lads)
     if note:
-        ctx.notes[note_at] = note
+        ctx.notes.append(note)
     ctx.frames.update(geo11=geo["lsoa11"], geo21=geo.get("lsoa21"))  # geo21: real 2021 boundaries only (points are assigned to them)
     ctx.write("areas", areas)
 
 
-def areas_table(ctx: BuildContext, area, study11: pd.DataFrame, study21: pd.DataFrame, lsoa11: pd.DataFrame, link: pd.DataFrame,
-                populations: tuple[pd.Series, ...]) -> tuple[pd.DataFrame, str]:
+def areas_table(area, study11: pd.DataFrame, study21: pd.DataFrame, lsoa11: pd.DataFrame, link: pd.DataFrame,
+                populations: tuple[pd.Series, ...], geo11: gpd.GeoDataFrame, geo21: gpd.GeoDataFrame | None,
+                lads: gpd.GeoDataFrame | None) -> tuple[pd.DataFrame, str]:
     """The areas table (every level: codes, names, parents, populations, geometry, display geometry) and the
-    note on 2021 LSOAs drawn from 2011 shapes (empty when 2021 boundaries are held). Runs in the background
-    on its own copies of the frames; it uses the context only for the boundaries read before it (result)."""
+    note on 2021 LSOAs drawn from 2011 shapes (empty when 2021 boundaries are held). lads: the LAD file's
+    boundaries, or None to dissolve them from the LSOAs."""
     pop_total, pop_10_24, lsoa21_pop, lsoa21_pop_10_24 = populations
-    geo11 = ctx.result("geo_lsoa11")
-    geo21 = ctx.result("geo_lsoa21") if "lsoa21" in area.boundaries else None
     shapes21 = geo21.assign(shape=SHAPE_BOUNDARY) if geo21 is not None else lsoa21_shapes_from_2011(link, geo11, study21)
     note = ""
     if geo21 is None:
@@ -109,9 +100,7 @@ def areas_table(ctx: BuildContext, area, study11: pd.DataFrame, study21: pd.Data
 
     ward_source = geo21.merge(study21[["code", "ward_code"]], on="code") if geo21 is not None else geo11.merge(study11[["code", "ward_code"]], on="code")
     wards = dissolve(ward_source[["ward_code", "geometry"]], by="ward_code").rename(columns={"ward_code": "code"})
-    if "lad" in area.boundaries:
-        lads = ctx.result("geo_lad")
-    else:
+    if lads is None:
         members = geo11.merge(study11[["code", "lad_code"]], on="code")[["lad_code", "geometry"]]
         lads = dissolve(members, by="lad_code").rename(columns={"lad_code": "code"})
 

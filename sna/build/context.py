@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
 
 import duckdb
 import pandas as pd
@@ -32,27 +30,6 @@ class BuildContext:
     inputs: list = field(default_factory=list)  # users' files that passed their checks (sna.build.inputs.AcceptedInput)
     located: dict[str, Path] = field(default_factory=dict)  # source id -> its verified file, this build only
     reads: dict[str, pd.DataFrame] = field(default_factory=dict)  # CSV files parsed in this build (see read_csv)
-    # Work that releases the GIL (GEOS, PROJ, GDAL) runs on the second core while the steps go on: see later/result
-    background: ThreadPoolExecutor | None = None
-    pending: dict[str, Future] = field(default_factory=dict)
-
-    def later(self, name: str, fn: Callable[..., Any], *args) -> None:
-        """Start fn(*args) in the background (in the build's worker thread, in submission order); result(name)
-        waits for it. fn must be pure (no writes to the context or the database), so the build's output is the
-        same whatever the scheduling. Without a worker (a caller's own context) it runs at once."""
-        if self.background is None:
-            future: Future = Future()
-            try:
-                future.set_result(fn(*args))
-            except BaseException as exc:  # raised again by result(), where the build would have met it
-                future.set_exception(exc)
-        else:
-            future = self.background.submit(fn, *args)
-        self.pending[name] = future
-
-    def result(self, name: str) -> Any:
-        """The value of background work started with later(name, ...) (its exception, if it failed)."""
-        return self.pending[name].result()
 
     def source_path(self, source_id: str) -> Path:
         """The registered file, its checksum verified once per build (steps ask for the same files many times)."""
@@ -70,12 +47,12 @@ class BuildContext:
         read_once(path, [], self.reads)
         return self.reads[str(path)].columns
 
-    def record(self, step: str, source_id: str, rows_read: int, rows_loaded: int) -> dict:
-        """One build-log row per source a step read (returned: background work fills in its counts later)."""
+    def record(self, step: str, source_id: str, rows_read: int, rows_loaded: int) -> None:
+        """One build-log row per source a step read."""
         src = sources.get(source_id)
         dataset = next((d for d in datasets.DATASETS.values() if source_id in d.mirror_sources), None)
         vintage = dataset.vintage_of(src.file.rsplit("/", 1)[-1]) if dataset and src.vintage == "see file name" else src.vintage
-        return self._log(step, source_id, src.file, src.sha256, rows_read, rows_loaded, "mirror", vintage, dataset.key if dataset else "")
+        self._log(step, source_id, src.file, src.sha256, rows_read, rows_loaded, "mirror", vintage, dataset.key if dataset else "")
 
     def record_input(self, step: str, accepted, rows_loaded: int, rows_read: int | None = None) -> None:
         """One build-log row for a user's file (an AcceptedInput): its path, sha256, vintage and rows."""
@@ -85,13 +62,12 @@ class BuildContext:
                   origin, accepted.vintage, accepted.dataset)
 
     def _log(self, step: str, source_id: str, file: str, sha256: str, rows_read: int, rows_loaded: int,
-             origin: str, vintage: str, dataset: str) -> dict:
+             origin: str, vintage: str, dataset: str) -> None:
         self.log.append({"step": step, "source_id": source_id, "file": file, "sha256": sha256,
                          "rows_read": int(rows_read), "rows_loaded": int(rows_loaded), "origin": origin,
                          "vintage": vintage, "dataset": dataset,
                          "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                          "code_version": self.code_version})
-        return self.log[-1]
 
     def fact(self, topic: str, source_id: str, period: str, measure: str, value: float, detail: str = "") -> None:
         """A data-quality fact users need to trust a figure (shown on Data and methods)."""

@@ -8,7 +8,6 @@ import os
 import subprocess
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,7 +27,7 @@ from sna.build.crime import build_crime
 from sna.db import SCHEMA_VERSION
 from sna.errors import DatabaseError
 from sna.build.la_indicators import build_la_indicators
-from sna.build.areas import build_area_geometry, build_areas
+from sna.build.areas import build_area_boundaries, build_areas
 from sna.build.lsoa_indicators import build_lsoa_indicators
 from sna.build.iod_summaries import build_iod_summaries
 from sna.build.places import build_places
@@ -39,9 +38,9 @@ from sna.build.schools import build_schools
 # The build, in order. Each step reads its sources through the registry and writes its tables.
 STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
     ("areas and populations", build_areas),
+    ("area boundaries", build_area_boundaries),
     ("LSOA indicators (IoD 2019, IoD 2025, population)", build_lsoa_indicators),
     ("IoD local authority summaries", build_iod_summaries),
-    ("area boundaries (read in the background since the first step)", build_area_geometry),
     ("police.uk crime", build_crime),
     ("schools", build_schools),
     ("postcodes", build_postcodes),
@@ -49,9 +48,11 @@ STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
     ("impact areas", build_places),
     ("Step Together routes", build_routes),
 ]
-# Steps that need only what the steps before them left in the context and write no table: they run in a
-# second process from the first of them on (sna.build.parallel); their rows keep their places in the order.
-DETACHED = ("IoD local authority summaries", "local authority indicators")
+# Steps that need only what the steps before them left in the context: each group runs in a second process
+# from its first step on, beside the steps that follow, and is collected before the step that needs it
+# (sna.build.parallel); their rows and tables keep their places in the order.
+GROUPS = (parallel.Group(("area boundaries",), until="police.uk crime", frames=("geo11", "geo21")),
+          parallel.Group(("IoD local authority summaries", "local authority indicators")))
 
 
 @dataclass(frozen=True)
@@ -88,40 +89,44 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
     if accepted:
         step_seconds["checking users' files"] = round(time.perf_counter() - started, 2)
     con = duckdb.connect(str(temp))
-    detached = None
-    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sna-build")  # the second core: GEOS, PROJ, GDAL
+    running: dict[parallel.Group, parallel.Detached] = {}
     try:
-        ctx = BuildContext(area=area, config=config, con=con, code_version=code_version(), progress=progress, inputs=accepted,
-                           background=background)
+        ctx = BuildContext(area=area, config=config, con=con, code_version=code_version(), progress=progress, inputs=accepted)
         for name, step in STEPS:
             if on_step:
                 on_step(name)
+            for group in [g for g in running if g.until == name]:
+                _collect(ctx, running.pop(group), step_seconds)
             t0 = time.perf_counter()
-            if name in DETACHED and parallel.workers_allowed():
-                if detached is None:
-                    detached = parallel.start(ctx, [s for s in STEPS if s[0] in DETACHED])
-                detached.mark(ctx, name)
+            group = next((g for g in GROUPS if name in g.steps), None) if parallel.workers_allowed() else None
+            if group is not None:
+                if group not in running:
+                    running[group] = parallel.start(ctx, group, STEPS)
+                running[group].mark(ctx, name)
                 continue
             step(ctx)
             step_seconds[name] = round(time.perf_counter() - t0, 2)
-        if detached is not None:
-            t0 = time.perf_counter()
-            step_seconds.update(detached.collect(ctx))
-            step_seconds["waiting for the second process"] = round(time.perf_counter() - t0, 2)
+        for group in list(running):
+            _collect(ctx, running.pop(group), step_seconds)
         _finish(ctx)
         tables = validate(con)
-        background.shutdown()
         con.close()
         os.replace(temp, target)
     except BaseException:
-        if detached is not None:
+        for detached in running.values():
             detached.stop()
-        background.shutdown(cancel_futures=True)  # waits for the running task: nothing touches the file after this
         con.close()
         temp.unlink(missing_ok=True)
         Path(f"{temp}.wal").unlink(missing_ok=True)
         raise
     return BuildSummary(target, round(time.perf_counter() - started, 2), tables, step_seconds, input_notes + ctx.notes)
+
+
+def _collect(ctx: BuildContext, detached: parallel.Detached, step_seconds: dict[str, float]) -> None:
+    """Wait for a group run in the second process and put its results in place (the wait is timed too)."""
+    t0 = time.perf_counter()
+    step_seconds.update({f"{name} (second process)": seconds for name, seconds in detached.collect(ctx).items()})
+    step_seconds[f"waiting for: {', '.join(detached.group.steps)}"] = round(time.perf_counter() - t0, 2)
 
 
 def _accept_inputs(config: Settings, named: list[Path]) -> tuple[list, list[str]]:
