@@ -61,17 +61,22 @@ def expand_many(ctx: BuildContext, items: list[Indicator], national: dict[str, p
                                                 for level, parents in parents_of(ctx, geography)
                                                 if benchmarks or level not in ("region", "country")], ignore_index=True)
         parts.append(aggregate_frames({i.id: national[i.id] for i in members}, memberships[geography], method, weights, scale))
-    return pd.concat(parts, ignore_index=True).assign(note=None)
+    out = pd.concat(parts, ignore_index=True)
+    out["note"] = None  # in place: assign() would copy every column (England: four million rows)
+    return out
 
 
 def _study_rows(frames: dict[str, pd.DataFrame], study_codes: pd.Series, geography: str) -> list[pd.DataFrame]:
-    """Each indicator's rows for the study area's LSOAs (the mask is worked out once per distinct code column)."""
-    parts, previous, inside = [], None, None
+    """Each indicator's rows for the study area's LSOAs (the rows are worked out once per distinct code column;
+    each frame is built from its columns' arrays: take() then assign() copied every frame twice)."""
+    parts, previous, rows = [], None, None
     for indicator_id, frame in frames.items():
         area = frame["area_code"].to_numpy()
         if previous is None or len(area) != len(previous) or not np.array_equal(area, previous):
-            inside, previous = pd.Series(area).isin(study_codes).to_numpy(), area
-        parts.append(frame.take(np.flatnonzero(inside)).assign(indicator_id=indicator_id, level=geography))
+            rows, previous = np.flatnonzero(pd.Series(area).isin(study_codes).to_numpy()), area
+            codes = area[rows]
+        columns = {c: frame[c].to_numpy()[rows] for c in VALUE_COLUMNS if c != "area_code"}
+        parts.append(pd.DataFrame({"area_code": codes, **columns, "indicator_id": indicator_id, "level": geography}))
     return parts
 
 
