@@ -115,6 +115,7 @@ def _run(ctx: BuildContext, group: Group, steps: list[Step], sender) -> None:
     """In the forked process: run the steps, send back their rows, tables and frames (or what went wrong).
     The database connection stays referenced and untouched (closing the copy could write to the parent's
     file); the process ends with os._exit (multiprocessing), so nothing is finalised."""
+    _die_with_parent()
     keep = ctx.con  # noqa: F841 (never used or closed here)
     ctx.con = _NoDatabase()
     writes: list = []
@@ -135,5 +136,19 @@ def _run(ctx: BuildContext, group: Group, steps: list[Step], sender) -> None:
             payload = pickle.dumps(("error", exc), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # an exception that cannot be pickled: its text
             payload = pickle.dumps(("error", RuntimeError(traceback.format_exc())), protocol=pickle.HIGHEST_PROTOCOL)
-    sender.send_bytes(payload)
-    sender.close()
+    try:
+        sender.send_bytes(payload)
+        sender.close()
+    except OSError:  # the build was stopped (killed or failed) before it collected this
+        pass
+
+
+def _die_with_parent() -> None:
+    """Linux: end this process when the build's process ends (a killed build leaves no worker running)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
