@@ -128,7 +128,7 @@ def _require_every_lsoa(ctx: BuildContext, codes: pd.Series, generation: str, pa
 
 def _imd19_score(ctx: BuildContext, ind: Indicator) -> pd.DataFrame:
     path = ctx.source_path(ind.source)
-    table = read_csv(path, ["LSOA code (2011)", *IMD19_WEIGHTS])
+    table = read_csv(path, ["LSOA code (2011)", *IMD19_WEIGHTS], fast=True)
     table = table[table["LSOA code (2011)"].str.startswith("E01")]
     _require_every_lsoa(ctx, table["LSOA code (2011)"], "lsoa11", path)
     score = sum(to_number(table[col]) * weight for col, weight in IMD19_WEIGHTS.items())
