@@ -82,7 +82,7 @@ def _study_rows(frames: dict[str, pd.DataFrame], study_codes: pd.Series, geograp
 
 def _frame(codes: pd.Series, values: pd.Series, period: str, numerator=np.nan, denominator=np.nan) -> pd.DataFrame:
     return pd.DataFrame({"area_code": codes.to_numpy(), "period": period, "value": np.asarray(values, dtype=float),
-                         "numerator": numerator, "denominator": denominator})[VALUE_COLUMNS]
+                         "numerator": numerator, "denominator": denominator})  # in VALUE_COLUMNS order
 
 
 def build_lsoa_indicators(ctx: BuildContext) -> None:
