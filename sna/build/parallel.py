@@ -71,11 +71,16 @@ class Detached:
         try:
             outcome = pickle.loads(self.receiver.recv_bytes())
         except EOFError:
-            outcome = ("error", RuntimeError("The build's second process ended without a result (killed, or out of memory?)."))
+            ended = RuntimeError("The build's second process ended without a result (killed, or out of memory?).")
+            outcome = ("error", pickle.dumps(ended), "")
         finally:
             self.process.join()
         if outcome[0] == "error":
-            raise outcome[1]
+            try:
+                error = pickle.loads(outcome[1])
+            except Exception:  # an exception class that cannot be rebuilt here: its traceback as text
+                error = RuntimeError(f"A build step failed in the build's second process:\n{outcome[2]}")
+            raise error
         _, results, frames = outcome
         seconds = {}
         for name, rows, writes, took in results:
@@ -132,10 +137,12 @@ def _run(ctx: BuildContext, group: Group, steps: list[Step], sender) -> None:
             results.append((name, rows, writes, round(time.perf_counter() - started, 2)))
         payload = pickle.dumps(("ok", results, {k: ctx.frames.get(k) for k in group.frames}), protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException as exc:  # noqa: BLE001 (sent to the parent, raised there)
+        text = traceback.format_exc()
         try:
-            payload = pickle.dumps(("error", exc), protocol=pickle.HIGHEST_PROTOCOL)
+            error = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # an exception that cannot be pickled: its text
-            payload = pickle.dumps(("error", RuntimeError(traceback.format_exc())), protocol=pickle.HIGHEST_PROTOCOL)
+            error = pickle.dumps(RuntimeError(text), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps(("error", error, text), protocol=pickle.HIGHEST_PROTOCOL)
     try:
         sender.send_bytes(payload)
         sender.close()
