@@ -61,9 +61,9 @@ def build_areas(ctx: BuildContext) -> None:
 
 
 def build_area_boundaries(ctx: BuildContext) -> None:
-    """The study area's boundaries (read, repaired, simplified for display, dissolved into wards and LADs):
-    frames geo11/geo21 for the steps that place points, and the areas table. Reads only what build_areas
-    left in the context, so it can run in a second process beside the next steps (sna.build.parallel)."""
+    """The study area's LSOA boundaries (read, repaired, simplified for display): frames geo11/geo21 for the
+    steps that place points, and the LSOA rows of the areas table (build_areas_table writes it). Reads only
+    what build_areas left in the context, so it can run in a second process (sna.build.parallel)."""
     area = ctx.area
     study11, study21 = ctx.frames["study11"], ctx.frames["study21"]
     geo = {}
@@ -71,55 +71,59 @@ def build_area_boundaries(ctx: BuildContext) -> None:
         if level in area.boundaries:
             geo[level] = study_geometry(ctx.source_path(area.boundaries[level]), level, study["code"])
             ctx.record("areas", area.boundaries[level], len(geo[level]), len(geo[level]))
-    lads = None
+    geo11, geo21 = geo["lsoa11"], geo.get("lsoa21")
+    shapes21 = geo21.assign(shape=SHAPE_BOUNDARY) if geo21 is not None else lsoa21_shapes_from_2011(ctx.frames["link"], geo11, study21)
+    if geo21 is None:
+        counts = shapes21["shape"].value_counts()
+        ctx.notes.append("No LSOA 2021 boundary file for this study area: 2021 LSOAs are drawn with 2011 shapes through the "
+                         "ONS LSOA 2011 to 2021 lookup (" + ", ".join(f"{n:,} {k}" for k, n in counts.items()) + ").")
+    rows = [_lsoa_rows(study11, geo11.assign(shape="2011 boundary"), "lsoa11", ctx.frames["pop_total"], ctx.frames["pop_10_24"]),
+            _lsoa_rows(study21, shapes21, "lsoa21", ctx.frames["pop_lsoa21"], ctx.frames["pop_lsoa21_10_24"])]
+    ctx.frames.update(geo11=geo11, geo21=geo21, area_rows_lsoa=rows)  # geo21: real 2021 boundaries only (points are assigned to them)
+
+
+def build_parent_boundaries(ctx: BuildContext) -> None:
+    """The rows of the areas table above LSOAs: wards (dissolved from the LSOAs), LADs (the area's LAD file,
+    or dissolved), the partnership, the region and England. Runs beside build_area_boundaries where it can,
+    reading the LSOA boundaries it needs itself (taking them from the context when that step has run)."""
+    area = ctx.area
+    study11, study21 = ctx.frames["study11"], ctx.frames["study21"]
+    pop_total, pop_10_24 = ctx.frames["pop_total"], ctx.frames["pop_10_24"]
+
+    def lsoas(level: str, study: pd.DataFrame) -> gpd.GeoDataFrame:
+        held = ctx.frames.get("geo11" if level == "lsoa11" else "geo21")
+        return held if held is not None else study_geometry(ctx.source_path(area.boundaries[level]), level, study["code"])
+
+    if "lsoa21" in area.boundaries:
+        ward_source = lsoas("lsoa21", study21).merge(study21[["code", "ward_code"]], on="code")
+    else:
+        ward_source = lsoas("lsoa11", study11).merge(study11[["code", "ward_code"]], on="code")
+    wards = dissolve(ward_source[["ward_code", "geometry"]], by="ward_code").rename(columns={"ward_code": "code"})
     if "lad" in area.boundaries:
         lads = lad_boundaries(ctx.source_path(area.boundaries["lad"]), area.key, tuple(area.lad_codes))
         ctx.record("areas", area.boundaries["lad"], len(lads), len(lads))
-    populations = tuple(ctx.frames[k] for k in ("pop_total", "pop_10_24", "pop_lsoa21", "pop_lsoa21_10_24"))
-    areas, note = areas_table(area, study11, study21, ctx.frames["lsoa11"], ctx.frames["link"], populations,
-                              geo["lsoa11"], geo.get("lsoa21"), lads)
-    if note:
-        ctx.notes.append(note)
-    ctx.frames.update(geo11=geo["lsoa11"], geo21=geo.get("lsoa21"))  # geo21: real 2021 boundaries only (points are assigned to them)
-    ctx.write("areas", areas)
-
-
-def areas_table(area, study11: pd.DataFrame, study21: pd.DataFrame, lsoa11: pd.DataFrame, link: pd.DataFrame,
-                populations: tuple[pd.Series, ...], geo11: gpd.GeoDataFrame, geo21: gpd.GeoDataFrame | None,
-                lads: gpd.GeoDataFrame | None) -> tuple[pd.DataFrame, str]:
-    """The areas table (every level: codes, names, parents, populations, geometry, display geometry) and the
-    note on 2021 LSOAs drawn from 2011 shapes (empty when 2021 boundaries are held). lads: the LAD file's
-    boundaries, or None to dissolve them from the LSOAs."""
-    pop_total, pop_10_24, lsoa21_pop, lsoa21_pop_10_24 = populations
-    shapes21 = geo21.assign(shape=SHAPE_BOUNDARY) if geo21 is not None else lsoa21_shapes_from_2011(link, geo11, study21)
-    note = ""
-    if geo21 is None:
-        counts = shapes21["shape"].value_counts()
-        note = ("No LSOA 2021 boundary file for this study area: 2021 LSOAs are drawn with 2011 shapes through the "
-                "ONS LSOA 2011 to 2021 lookup (" + ", ".join(f"{n:,} {k}" for k, n in counts.items()) + ").")
-
-    ward_source = geo21.merge(study21[["code", "ward_code"]], on="code") if geo21 is not None else geo11.merge(study11[["code", "ward_code"]], on="code")
-    wards = dissolve(ward_source[["ward_code", "geometry"]], by="ward_code").rename(columns={"ward_code": "code"})
-    if lads is None:
-        members = geo11.merge(study11[["code", "lad_code"]], on="code")[["lad_code", "geometry"]]
+    else:
+        members = lsoas("lsoa11", study11).merge(study11[["code", "lad_code"]], on="code")[["lad_code", "geometry"]]
         lads = dissolve(members, by="lad_code").rename(columns={"lad_code": "code"})
-
-    rows = [
-        _lsoa_rows(study11, geo11.assign(shape="2011 boundary"), "lsoa11", pop_total, pop_10_24),
-        _lsoa_rows(study21, shapes21, "lsoa21", lsoa21_pop, lsoa21_pop_10_24),
-        _parent_rows(study11, wards, "ward", "ward_code", "ward_name", pop_total, pop_10_24),
-        _parent_rows(study11, lads[["code", "geometry"]], "lad", "lad_code", "lad_name", pop_total, pop_10_24),
-    ]
+    rows = [_parent_rows(study11, wards, "ward", "ward_code", "ward_name", pop_total, pop_10_24),
+            _parent_rows(study11, lads[["code", "geometry"]], "lad", "lad_code", "lad_name", pop_total, pop_10_24)]
     partnership = gpd.GeoDataFrame({"code": [area.key], "geometry": [shapely.union_all(lads.geometry.values)]}, crs=lads.crs)
     rows.append(_parent_rows(study11.assign(p=area.key, pn=area.short_name), partnership, "partnership", "p", "pn", pop_total, pop_10_24))
+    lsoa11 = ctx.frames["lsoa11"]
     if area.region_code:
         region = lsoa11[lsoa11["region_code"] == area.region_code]
         rows.append(_parent_rows(region, None, "region", "region_code", "region_name", pop_total, pop_10_24))
     england = lsoa11.assign(c=geography.ENGLAND_CODE, n="England")
     rows.append(_parent_rows(england, None, "country", "c", "n", pop_total, pop_10_24))
-    areas = pd.concat(rows, ignore_index=True)
+    ctx.frames["area_rows_parents"] = rows
+
+
+def build_areas_table(ctx: BuildContext) -> None:
+    """Table areas: every level's codes, names, parents, populations, geometry and display geometry, from
+    the rows of the two boundary steps."""
+    areas = pd.concat([*ctx.frames.pop("area_rows_lsoa"), *ctx.frames.pop("area_rows_parents")], ignore_index=True)
     areas["in_study"] = ~areas["level"].isin(["region", "country"])
-    return areas, note
+    ctx.write("areas", areas)
 
 
 def lsoa_weights(weights: dict[str, pd.Series], codes: set[str]) -> pd.DataFrame:

@@ -27,7 +27,7 @@ from sna.build.crime import build_crime
 from sna.db import SCHEMA_VERSION
 from sna.errors import DatabaseError
 from sna.build.la_indicators import build_la_indicators
-from sna.build.areas import build_area_boundaries, build_areas
+from sna.build.areas import build_area_boundaries, build_areas, build_areas_table, build_parent_boundaries
 from sna.build.lsoa_indicators import build_lsoa_indicators
 from sna.build.iod_summaries import build_iod_summaries
 from sna.build.places import build_places
@@ -39,8 +39,10 @@ from sna.build.schools import build_schools
 STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
     ("areas and populations", build_areas),
     ("area boundaries", build_area_boundaries),
+    ("ward and LAD boundaries", build_parent_boundaries),
     ("LSOA indicators (IoD 2019, IoD 2025, population)", build_lsoa_indicators),
     ("IoD local authority summaries", build_iod_summaries),
+    ("areas table", build_areas_table),
     ("police.uk crime", build_crime),
     ("schools", build_schools),
     ("postcodes", build_postcodes),
@@ -51,7 +53,8 @@ STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
 # Steps that need only what the steps before them left in the context: each group runs in a second process
 # from its first step on, beside the steps that follow, and is collected before the step that needs it
 # (sna.build.parallel); their rows and tables keep their places in the order.
-GROUPS = (parallel.Group(("area boundaries",), until="police.uk crime", frames=("geo11", "geo21")),
+GROUPS = (parallel.Group(("area boundaries",), until="areas table", frames=("geo11", "geo21", "area_rows_lsoa")),
+          parallel.Group(("ward and LAD boundaries",), until="areas table", frames=("area_rows_parents",)),
           parallel.Group(("IoD local authority summaries", "local authority indicators")))
 
 
