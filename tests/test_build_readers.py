@@ -11,17 +11,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sna.build.readers import read_csv, read_csv_arrow
+from sna.build.readers import ARROW_SOURCES, read_csv, read_csv_arrow
 from sna.registry import sources
 
 
-FAST = ("iod19_", "iod25_", "lk_lsoa11_lsoa21", "lk_lsoa21_ward24", "lk_lad24_region", "pop_sape_2020")  # read fast
 
 
 def _registered_csvs(sources_dir) -> list:
     found = []
     for source in sources.all_sources().values():
-        if source.file.endswith(".csv") and source.id.startswith(FAST):
+        if source.file.endswith(".csv") and source.id.startswith(ARROW_SOURCES):
             path = sources_dir / source.file
             if path.exists():
                 found.append(path)
