@@ -97,7 +97,8 @@ def build_lsoa_indicators(ctx: BuildContext) -> None:
         header = ctx.header(source_id)
         key = key_column(path, header, KEY_COLUMNS)
         table = require_rows(ctx.read_csv(source_id, [key, *sorted({i.column for i in items})]), path, 30000)
-        table = table[table[key].str.startswith("E01")]
+        english = table[key].str.startswith("E01").to_numpy()
+        table = table if english.all() else table[english]  # the national files hold England only: no copy then
         _require_every_lsoa(ctx, table[key], GENERATION_OF_KEY[key], path)
         for ind in items:
             national[ind.id] = _frame(table[key], to_number(table[ind.column]), period_of(source_id))
