@@ -34,9 +34,14 @@ def read_boundaries(path: Path, codes: set[str] | None = None) -> gpd.GeoDataFra
     if codes is not None:
         frame = frame[frame["code"].isin(codes)]
     frame = frame.copy()
-    frame["geometry"] = shapely.make_valid(frame.geometry.values)
-    frame["geometry"] = [_polygonal(g) for g in frame.geometry]
+    geometry = shapely.make_valid(np.asarray(frame.geometry.values, dtype=object))
+    other = ~np.isin(shapely.get_type_id(geometry), POLYGONAL_TYPES)  # only these need _polygonal (England: 0 of 34,753)
+    geometry[other] = [_polygonal(g) for g in geometry[other]]
+    frame["geometry"] = geometry
     return frame.reset_index(drop=True)
+
+
+POLYGONAL_TYPES = (3, 6)  # shapely type ids of Polygon and MultiPolygon
 
 
 def _polygonal(geom):

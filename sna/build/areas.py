@@ -20,12 +20,12 @@ LEVELS = ("lsoa11", "lsoa21", "ward", "lad", "partnership", "region", "country")
 
 
 def build_areas(ctx: BuildContext) -> None:
-    lad_region = read_csv(ctx.source_path("lk_lad24_region"), ["ltla24_code", "ltla24_name", "region24_code", "region24_name"])
+    lad_region = read_csv(ctx.source_path("lk_lad24_region"), ["ltla24_code", "ltla24_name", "region24_code", "region24_name"], fast=True)
     ctx.record("areas", "lk_lad24_region", len(lad_region), len(lad_region))
     ctx.area = area = resolve_lad_codes(ctx.area, dict(zip(lad_region["ltla24_code"], lad_region["ltla24_name"])))
     check_region_code(area, dict(zip(lad_region["region24_code"], lad_region["region24_name"])))
 
-    ward_lookup = read_csv(ctx.source_path("lk_lsoa21_ward24"), ["lsoa21_code", "lsoa21_name", "ward24_code", "ward24_name", "ltla24_code", "ltla24_name"])
+    ward_lookup = read_csv(ctx.source_path("lk_lsoa21_ward24"), ["lsoa21_code", "lsoa21_name", "ward24_code", "ward24_name", "ltla24_code", "ltla24_name"], fast=True)
     require_rows(ward_lookup, ctx.source_path("lk_lsoa21_ward24"), 30000)
     link = ctx.read_csv("lk_lsoa11_lsoa21", ["lsoa11_code", "lsoa11_name", "change_code", "lsoa21_code", "lsoa21_name"])
     require_rows(link, ctx.source_path("lk_lsoa11_lsoa21"), 30000)
@@ -35,7 +35,7 @@ def build_areas(ctx: BuildContext) -> None:
     ctx.record("areas", "lk_lsoa11_lsoa21", len(link), len(lsoa11))
 
     sape_path = ctx.source_path("pop_sape_2020")
-    sape = require_rows(read_csv(sape_path, ["lsoa11_code", "total_population", *AGES_10_24]), sape_path, 30000)
+    sape = require_rows(read_csv(sape_path, ["lsoa11_code", "total_population", *AGES_10_24], fast=True), sape_path, 30000)
     pop_total = sape.set_index("lsoa11_code")["total_population"].astype(float)
     pop_10_24 = sape.set_index("lsoa11_code")[AGES_10_24].astype(float).sum(axis=1)
     ctx.record("areas", "pop_sape_2020", len(sape), int(sape["lsoa11_code"].str.startswith("E01").sum()))
@@ -47,7 +47,7 @@ def build_areas(ctx: BuildContext) -> None:
     lsoa21_pop_10_24 = geography.lsoa21_population(link, pop_10_24)
     ctx.frames.update(lsoa11=lsoa11, lsoa21=lsoa21, link=link,
                       weights={"iod19_pop": iod19_pop, "pop_2020": pop_total, "pop_lsoa21": lsoa21_pop},
-                      pop_total=pop_total, pop_10_24=pop_10_24)
+                      pop_total=pop_total, pop_10_24=pop_10_24, pop_lsoa21=lsoa21_pop, pop_lsoa21_10_24=lsoa21_pop_10_24)
 
     study11 = lsoa11[lsoa11["lad_code"].isin(area.lad_codes)].reset_index(drop=True)
     study21 = lsoa21[lsoa21["lad_code"].isin(area.lad_codes)].reset_index(drop=True)
@@ -55,38 +55,75 @@ def build_areas(ctx: BuildContext) -> None:
     ctx.notes.append(f"{int(study11['ward_best_fit'].sum())} of {len(study11)} LSOAs (2011) have 2021 successors in more than one "
                      "ward; they are placed in the ward holding most of their successors (best fit).")
 
-    geo11 = _study_geometry(ctx, "lsoa11", study11)
-    geo21 = _study_geometry(ctx, "lsoa21", study21) if "lsoa21" in area.boundaries else None
-    ctx.frames.update(geo11=geo11, geo21=geo21)  # geo21: real 2021 boundaries only (points are assigned to them)
-    shapes21 = geo21.assign(shape=SHAPE_BOUNDARY) if geo21 is not None else lsoa21_shapes_from_2011(link, geo11, study21)
+    ctx.write("lsoa_lookup", link[link["lsoa11_code"].isin(study11["code"]) | link["lsoa21_code"].isin(study21["code"])]
+              .reset_index(drop=True))
+    ctx.write("lsoa_weights", lsoa_weights(ctx.frames["weights"], set(study11["code"]) | set(study21["code"])))
+
+
+def build_area_boundaries(ctx: BuildContext) -> None:
+    """The study area's LSOA boundaries (read, repaired, simplified for display): frames geo11/geo21 for the
+    steps that place points, and the LSOA rows of the areas table (build_areas_table writes it). Reads only
+    what build_areas left in the context, so it can run in a second process (sna.build.parallel)."""
+    area = ctx.area
+    study11, study21 = ctx.frames["study11"], ctx.frames["study21"]
+    geo = {}
+    for level, study in (("lsoa11", study11), ("lsoa21", study21)):
+        if level in area.boundaries:
+            geo[level] = study_geometry(ctx.source_path(area.boundaries[level]), level, study["code"])
+            ctx.record("areas", area.boundaries[level], len(geo[level]), len(geo[level]))
+    geo11, geo21 = geo["lsoa11"], geo.get("lsoa21")
+    shapes21 = geo21.assign(shape=SHAPE_BOUNDARY) if geo21 is not None else lsoa21_shapes_from_2011(ctx.frames["link"], geo11, study21)
     if geo21 is None:
         counts = shapes21["shape"].value_counts()
         ctx.notes.append("No LSOA 2021 boundary file for this study area: 2021 LSOAs are drawn with 2011 shapes through the "
                          "ONS LSOA 2011 to 2021 lookup (" + ", ".join(f"{n:,} {k}" for k, n in counts.items()) + ").")
+    rows = [_lsoa_rows(study11, geo11.assign(shape="2011 boundary"), "lsoa11", ctx.frames["pop_total"], ctx.frames["pop_10_24"]),
+            _lsoa_rows(study21, shapes21, "lsoa21", ctx.frames["pop_lsoa21"], ctx.frames["pop_lsoa21_10_24"])]
+    ctx.frames.update(geo11=geo11, geo21=geo21, area_rows_lsoa=rows)  # geo21: real 2021 boundaries only (points are assigned to them)
 
-    ward_source = geo21.merge(study21[["code", "ward_code"]], on="code") if geo21 is not None else geo11.merge(study11[["code", "ward_code"]], on="code")
+
+def build_parent_boundaries(ctx: BuildContext) -> None:
+    """The rows of the areas table above LSOAs: wards (dissolved from the LSOAs), LADs (the area's LAD file,
+    or dissolved), the partnership, the region and England. Runs beside build_area_boundaries where it can,
+    reading the LSOA boundaries it needs itself (taking them from the context when that step has run)."""
+    area = ctx.area
+    study11, study21 = ctx.frames["study11"], ctx.frames["study21"]
+    pop_total, pop_10_24 = ctx.frames["pop_total"], ctx.frames["pop_10_24"]
+
+    def lsoas(level: str, study: pd.DataFrame) -> gpd.GeoDataFrame:
+        held = ctx.frames.get("geo11" if level == "lsoa11" else "geo21")
+        return held if held is not None else study_geometry(ctx.source_path(area.boundaries[level]), level, study["code"])
+
+    if "lsoa21" in area.boundaries:
+        ward_source = lsoas("lsoa21", study21).merge(study21[["code", "ward_code"]], on="code")
+    else:
+        ward_source = lsoas("lsoa11", study11).merge(study11[["code", "ward_code"]], on="code")
     wards = dissolve(ward_source[["ward_code", "geometry"]], by="ward_code").rename(columns={"ward_code": "code"})
-    lads = _lad_geometry(ctx, study11, geo11)
-
-    rows = [
-        _lsoa_rows(study11, geo11.assign(shape="2011 boundary"), "lsoa11", pop_total, pop_10_24),
-        _lsoa_rows(study21, shapes21, "lsoa21", lsoa21_pop, lsoa21_pop_10_24),
-        _parent_rows(study11, wards, "ward", "ward_code", "ward_name", pop_total, pop_10_24),
-        _parent_rows(study11, lads[["code", "geometry"]], "lad", "lad_code", "lad_name", pop_total, pop_10_24),
-    ]
+    if "lad" in area.boundaries:
+        lads = lad_boundaries(ctx.source_path(area.boundaries["lad"]), area.key, tuple(area.lad_codes))
+        ctx.record("areas", area.boundaries["lad"], len(lads), len(lads))
+    else:
+        members = lsoas("lsoa11", study11).merge(study11[["code", "lad_code"]], on="code")[["lad_code", "geometry"]]
+        lads = dissolve(members, by="lad_code").rename(columns={"lad_code": "code"})
+    rows = [_parent_rows(study11, wards, "ward", "ward_code", "ward_name", pop_total, pop_10_24),
+            _parent_rows(study11, lads[["code", "geometry"]], "lad", "lad_code", "lad_name", pop_total, pop_10_24)]
     partnership = gpd.GeoDataFrame({"code": [area.key], "geometry": [shapely.union_all(lads.geometry.values)]}, crs=lads.crs)
     rows.append(_parent_rows(study11.assign(p=area.key, pn=area.short_name), partnership, "partnership", "p", "pn", pop_total, pop_10_24))
+    lsoa11 = ctx.frames["lsoa11"]
     if area.region_code:
         region = lsoa11[lsoa11["region_code"] == area.region_code]
         rows.append(_parent_rows(region, None, "region", "region_code", "region_name", pop_total, pop_10_24))
     england = lsoa11.assign(c=geography.ENGLAND_CODE, n="England")
     rows.append(_parent_rows(england, None, "country", "c", "n", pop_total, pop_10_24))
-    areas = pd.concat(rows, ignore_index=True)
+    ctx.frames["area_rows_parents"] = rows
+
+
+def build_areas_table(ctx: BuildContext) -> None:
+    """Table areas: every level's codes, names, parents, populations, geometry and display geometry, from
+    the rows of the two boundary steps."""
+    areas = pd.concat([*ctx.frames.pop("area_rows_lsoa"), *ctx.frames.pop("area_rows_parents")], ignore_index=True)
     areas["in_study"] = ~areas["level"].isin(["region", "country"])
     ctx.write("areas", areas)
-    ctx.write("lsoa_lookup", link[link["lsoa11_code"].isin(study11["code"]) | link["lsoa21_code"].isin(study21["code"])]
-              .reset_index(drop=True))
-    ctx.write("lsoa_weights", lsoa_weights(ctx.frames["weights"], set(study11["code"]) | set(study21["code"])))
 
 
 def lsoa_weights(weights: dict[str, pd.Series], codes: set[str]) -> pd.DataFrame:
@@ -120,29 +157,21 @@ def lsoa21_shapes_from_2011(link: pd.DataFrame, geo11: gpd.GeoDataFrame, study21
     return out.reset_index(drop=True)
 
 
-def _lad_geometry(ctx: BuildContext, study11: pd.DataFrame, geo11: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """LAD boundaries from the area's LAD file, or dissolved from its LSOAs when it names none."""
-    area = ctx.area
-    if "lad" not in area.boundaries:
-        members = geo11.merge(study11[["code", "lad_code"]], on="code")[["lad_code", "geometry"]]
-        return dissolve(members, by="lad_code").rename(columns={"lad_code": "code"})
-    lad_path = ctx.source_path(area.boundaries["lad"])
-    lads = read_boundaries(lad_path, set(area.lad_codes))
-    if len(lads) != len(area.lad_codes):
-        raise SourceError(f"{lad_path} holds {len(lads)} of the {len(area.lad_codes)} LADs of '{area.key}'. Use a boundary file that covers them.")
-    ctx.record("areas", area.boundaries["lad"], len(lads), len(lads))
+def lad_boundaries(path, area_key: str, lad_codes: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """The study area's LADs from its LAD boundary file; SourceError unless it holds every one."""
+    lads = read_boundaries(path, set(lad_codes))
+    if len(lads) != len(lad_codes):
+        raise SourceError(f"{path} holds {len(lads)} of the {len(lad_codes)} LADs of '{area_key}'. Use a boundary file that covers them.")
     return lads
 
 
-def _study_geometry(ctx: BuildContext, level: str, study: pd.DataFrame) -> gpd.GeoDataFrame:
-    source_id = ctx.area.boundaries[level]
-    path = ctx.source_path(source_id)
-    frame = read_boundaries(path, set(study["code"]))
-    missing = sorted(set(study["code"]) - set(frame["code"]))
+def study_geometry(path, level: str, codes: pd.Series) -> gpd.GeoDataFrame:
+    """The study area's LSOAs of one generation from a boundary file; SourceError naming any it lacks."""
+    frame = read_boundaries(path, set(codes))
+    missing = sorted(set(codes) - set(frame["code"]))
     if missing:
         raise SourceError(f"{path} lacks {len(missing)} of the study area's {level.upper()}s (e.g. {missing[:3]}). "
                           "Use a boundary file that covers every LAD of the study area.")
-    ctx.record("areas", source_id, len(frame), len(frame))
     return frame
 
 

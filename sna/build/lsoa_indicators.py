@@ -61,23 +61,28 @@ def expand_many(ctx: BuildContext, items: list[Indicator], national: dict[str, p
                                                 for level, parents in parents_of(ctx, geography)
                                                 if benchmarks or level not in ("region", "country")], ignore_index=True)
         parts.append(aggregate_frames({i.id: national[i.id] for i in members}, memberships[geography], method, weights, scale))
-    return pd.concat(parts, ignore_index=True).assign(note=None)
+    out = pd.concat(parts, ignore_index=True)
+    out["note"] = None  # in place: assign() would copy every column (England: four million rows)
+    return out
 
 
 def _study_rows(frames: dict[str, pd.DataFrame], study_codes: pd.Series, geography: str) -> list[pd.DataFrame]:
-    """Each indicator's rows for the study area's LSOAs (the mask is worked out once per distinct code column)."""
-    parts, previous, inside = [], None, None
+    """Each indicator's rows for the study area's LSOAs (the rows are worked out once per distinct code column;
+    each frame is built from its columns' arrays: take() then assign() copied every frame twice)."""
+    parts, previous, rows = [], None, None
     for indicator_id, frame in frames.items():
         area = frame["area_code"].to_numpy()
         if previous is None or len(area) != len(previous) or not np.array_equal(area, previous):
-            inside, previous = pd.Series(area).isin(study_codes).to_numpy(), area
-        parts.append(frame.take(np.flatnonzero(inside)).assign(indicator_id=indicator_id, level=geography))
+            rows, previous = np.flatnonzero(pd.Series(area).isin(study_codes).to_numpy()), area
+            codes = area[rows]
+        columns = {c: frame[c].to_numpy()[rows] for c in VALUE_COLUMNS if c != "area_code"}
+        parts.append(pd.DataFrame({"area_code": codes, **columns, "indicator_id": indicator_id, "level": geography}))
     return parts
 
 
 def _frame(codes: pd.Series, values: pd.Series, period: str, numerator=np.nan, denominator=np.nan) -> pd.DataFrame:
     return pd.DataFrame({"area_code": codes.to_numpy(), "period": period, "value": np.asarray(values, dtype=float),
-                         "numerator": numerator, "denominator": denominator})[VALUE_COLUMNS]
+                         "numerator": numerator, "denominator": denominator})  # in VALUE_COLUMNS order
 
 
 def build_lsoa_indicators(ctx: BuildContext) -> None:
@@ -92,7 +97,8 @@ def build_lsoa_indicators(ctx: BuildContext) -> None:
         header = ctx.header(source_id)
         key = key_column(path, header, KEY_COLUMNS)
         table = require_rows(ctx.read_csv(source_id, [key, *sorted({i.column for i in items})]), path, 30000)
-        table = table[table[key].str.startswith("E01")]
+        english = table[key].str.startswith("E01").to_numpy()
+        table = table if english.all() else table[english]  # the national files hold England only: no copy then
         _require_every_lsoa(ctx, table[key], GENERATION_OF_KEY[key], path)
         for ind in items:
             national[ind.id] = _frame(table[key], to_number(table[ind.column]), period_of(source_id))
@@ -123,7 +129,7 @@ def _require_every_lsoa(ctx: BuildContext, codes: pd.Series, generation: str, pa
 
 def _imd19_score(ctx: BuildContext, ind: Indicator) -> pd.DataFrame:
     path = ctx.source_path(ind.source)
-    table = read_csv(path, ["LSOA code (2011)", *IMD19_WEIGHTS])
+    table = read_csv(path, ["LSOA code (2011)", *IMD19_WEIGHTS], fast=True)
     table = table[table["LSOA code (2011)"].str.startswith("E01")]
     _require_every_lsoa(ctx, table["LSOA code (2011)"], "lsoa11", path)
     score = sum(to_number(table[col]) * weight for col, weight in IMD19_WEIGHTS.items())

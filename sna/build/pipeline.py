@@ -20,14 +20,14 @@ import sna
 from sna.registry import indicators as registry
 from sna.registry import sources, studyarea
 from sna.config import REPO_ROOT, Settings, settings
-from sna.build import inputs
+from sna.build import inputs, parallel
 from sna.build.context import BuildContext
 from sna.build.schema_check import known_codes
 from sna.build.crime import build_crime
 from sna.db import SCHEMA_VERSION
 from sna.errors import DatabaseError
 from sna.build.la_indicators import build_la_indicators
-from sna.build.areas import build_areas
+from sna.build.areas import build_area_boundaries, build_areas, build_areas_table, build_parent_boundaries
 from sna.build.lsoa_indicators import build_lsoa_indicators
 from sna.build.iod_summaries import build_iod_summaries
 from sna.build.places import build_places
@@ -38,8 +38,11 @@ from sna.build.schools import build_schools
 # The build, in order. Each step reads its sources through the registry and writes its tables.
 STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
     ("areas and populations", build_areas),
+    ("area boundaries", build_area_boundaries),
+    ("ward and LAD boundaries", build_parent_boundaries),
     ("LSOA indicators (IoD 2019, IoD 2025, population)", build_lsoa_indicators),
     ("IoD local authority summaries", build_iod_summaries),
+    ("areas table", build_areas_table),
     ("police.uk crime", build_crime),
     ("schools", build_schools),
     ("postcodes", build_postcodes),
@@ -47,6 +50,12 @@ STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
     ("impact areas", build_places),
     ("Step Together routes", build_routes),
 ]
+# Steps that need only what the steps before them left in the context: each group runs in a second process
+# from its first step on, beside the steps that follow, and is collected before the step that needs it
+# (sna.build.parallel); their rows and tables keep their places in the order.
+GROUPS = (parallel.Group(("area boundaries",), until="areas table", frames=("geo11", "geo21", "area_rows_lsoa")),
+          parallel.Group(("ward and LAD boundaries",), until="areas table", frames=("area_rows_parents",)),
+          parallel.Group(("IoD local authority summaries", "local authority indicators")))
 
 
 @dataclass(frozen=True)
@@ -83,24 +92,44 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
     if accepted:
         step_seconds["checking users' files"] = round(time.perf_counter() - started, 2)
     con = duckdb.connect(str(temp))
+    running: dict[parallel.Group, parallel.Detached] = {}
     try:
         ctx = BuildContext(area=area, config=config, con=con, code_version=code_version(), progress=progress, inputs=accepted)
         for name, step in STEPS:
             if on_step:
                 on_step(name)
+            for group in [g for g in running if g.until == name]:
+                _collect(ctx, running.pop(group), step_seconds)
             t0 = time.perf_counter()
+            group = next((g for g in GROUPS if name in g.steps), None) if parallel.workers_allowed() else None
+            if group is not None:
+                if group not in running:
+                    running[group] = parallel.start(ctx, group, STEPS)
+                running[group].mark(ctx, name)
+                continue
             step(ctx)
             step_seconds[name] = round(time.perf_counter() - t0, 2)
+        for group in list(running):
+            _collect(ctx, running.pop(group), step_seconds)
         _finish(ctx)
         tables = validate(con)
         con.close()
         os.replace(temp, target)
     except BaseException:
+        for detached in running.values():
+            detached.stop()
         con.close()
         temp.unlink(missing_ok=True)
         Path(f"{temp}.wal").unlink(missing_ok=True)
         raise
     return BuildSummary(target, round(time.perf_counter() - started, 2), tables, step_seconds, input_notes + ctx.notes)
+
+
+def _collect(ctx: BuildContext, detached: parallel.Detached, step_seconds: dict[str, float]) -> None:
+    """Wait for a group run in the second process and put its results in place (the wait is timed too)."""
+    t0 = time.perf_counter()
+    step_seconds.update({f"{name} (second process)": seconds for name, seconds in detached.collect(ctx).items()})
+    step_seconds[f"waiting for: {', '.join(detached.group.steps)}"] = round(time.perf_counter() - t0, 2)
 
 
 def _accept_inputs(config: Settings, named: list[Path]) -> tuple[list, list[str]]:
