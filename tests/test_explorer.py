@@ -230,13 +230,21 @@ def test_explorer_default_and_indicator_change(built_db):
     at.selectbox(key="indicator").set_value("police_serious_violence_rate").run()
     assert not at.exception
     assert at.table[0].value.to_dict() != before
-    ranked = [d for d in at.dataframe if "Rank" in d.value.columns][0].value
-    assert len(ranked) == 25 and ranked["Rank"].iloc[0] == 1  # the top rows until "Show all"
+    top = ranked_rows(at)  # the top rows until "Show all", as a plain table of text
+    assert len(top) == 25 and top["Rank"].iloc[0] == "1" and not at.dataframe
     assert "Rank 1 to 25 of 1,680" in texts(at)
     at.toggle(key="ranked_all").set_value(True).run()
-    ranked = [d for d in at.dataframe if "Rank" in d.value.columns][0].value
+    ranked = ranked_rows(at)  # every row, in the sortable grid
     assert len(ranked) == 1680 and ranked["Rank"].iloc[0] == 1
+    value = ranked.columns[4]
+    assert top[value].tolist() == fmt.format_values(ranked[value].head(25).tolist(), "per 1,000 residents per month")
+    assert top["Area"].tolist() == ranked["Area"].head(25).tolist()
     assert len(at.selectbox(key="area").options) == 1680  # the list under the table offers the rows shown
+
+
+def ranked_rows(at):
+    """The ranked table shown: a plain table of the top rows, or the sortable grid of every row."""
+    return next(d.value for d in [*at.table, *at.dataframe] if "Rank" in d.value.columns)
 
 
 @pytest.mark.parametrize("level,count", [("lsoa", 1719), ("ward", 192), ("lad", 7)])
@@ -244,7 +252,7 @@ def test_explorer_levels(built_db, level, count):
     at = run(EXPLORER)
     at.radio(key="level").set_value(level).run()
     assert not at.exception
-    ranked = [d for d in at.dataframe if "Rank" in d.value.columns][0].value
+    ranked = ranked_rows(at)
     assert len(ranked) == min(count, 25) if count > 400 else len(ranked) == count
     assert len(at.selectbox(key="area").options) == len(ranked)
     assert at.table[0].value["Areas"].map(lambda s: int(s.replace(",", ""))).sum() == count
@@ -261,7 +269,7 @@ def test_explorer_schemes_and_classes(built_db, scheme):
 def test_explorer_filter_and_empty_filter(built_db):
     at = run(EXPLORER)
     at.multiselect(key="las").set_value(["E08000029"]).run()
-    ranked = [d for d in at.dataframe if "Rank" in d.value.columns][0].value
+    ranked = ranked_rows(at)
     assert set(ranked["Local authority"]) == {"Solihull"}
     at.multiselect(key="las").set_value([]).run()
     assert not at.exception and "No local authority is selected" in texts(at)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from sna import db
 from sna.analysis.classify import NO_DATA, classify, hex_colour, palette
-from sna.analysis.formatting import format_value
+from sna.analysis.formatting import format_value, format_values, is_missing
 from sna.errors import ChoiceError
 
 
@@ -155,6 +155,17 @@ def ranked_table(frame: pd.DataFrame, ind: dict) -> pd.DataFrame:
     if table["National decile"].isna().all():
         table = table.drop(columns="National decile")
     return table.sort_values(["Rank", "Area"], na_position="last").reset_index(drop=True)
+
+
+def ranked_text(table: pd.DataFrame, ind: dict) -> pd.DataFrame:
+    """Rows of ranked_table as the text a plain table shows: values written as the map's tooltips write
+    them, ranks and deciles as whole numbers, blank where missing."""
+    value_col = table.columns[4]
+    text = table.assign(**{value_col: format_values(table[value_col].astype(float).tolist(), ind["unit"])})
+    for column in ("Rank", "National decile"):
+        if column in text:
+            text[column] = ["" if is_missing(v) else str(int(v)) for v in text[column]]
+    return text
 
 
 def shapes_note(counts: dict[str, int]) -> str:
