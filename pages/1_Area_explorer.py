@@ -196,7 +196,7 @@ with st.container(key="ranked"):
                    f"{noun}, or download the whole table.")
     if len(shown) < len(table):
         # The top rows as a plain table: the sortable grid's code (some 0.5 MB) then loads only for "Show all",
-        # and the map of a first visit is drawn about 0.2 s sooner (issue 10).
+        # and a first visit draws its map sooner (0.06-0.19 s in A/B runs; issue 10).
         st.table(ex.ranked_text(shown, ind), hide_index=True)
     else:
         value_col = table.columns[4]
