@@ -350,3 +350,19 @@ def test_custom_area_panel_runs_only_when_open_and_keeps_its_picks(built_db):
     at.session_state["custom_open"] = True
     at.run()
     assert at.multiselect(key="custom_pick").value == codes
+
+
+def test_explorer_preloads_the_maps_library_and_shapes_before_its_widgets(built_db):
+    """The sidebar's first element asks for deck.gl and the shapes the map then draws (issue 10: time to map);
+    after a level change it asks for that level's shapes."""
+    def components(block) -> list[dict]:
+        return [json.loads(e.proto.json) for e in block if getattr(e, "type", "") == "bidi_component"]
+
+    at = run(EXPLORER)
+    first = list(at.sidebar)[1]  # [0] is the sidebar itself
+    assert getattr(first, "type", "") == "bidi_component" and json.loads(first.proto.json)["preload"] is True
+    preload, drawn = components(at.sidebar)[0], components(at.main)[0]
+    assert preload["lib"] == drawn["lib"] and {drawn["geo"], drawn["outline"]} <= set(preload["geo"])
+    at.radio(key="level").set_value("ward").run()
+    preload, drawn = components(at.sidebar)[0], components(at.main)[0]
+    assert "areas-ward" in drawn["geo"] and drawn["geo"] in preload["geo"]
