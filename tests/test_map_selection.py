@@ -122,3 +122,22 @@ def test_lsoas_chosen_on_the_map_become_the_custom_area(built_db):
     assert not at.exception, at.exception
     assert list(at.session_state["custom_codes"]) == codes
     assert len([d for d in at.dataframe if "Compared with England" in d.value.columns]) >= 1  # the custom area's profile
+
+
+def test_old_geometry_files_are_pruned_after_a_day(tmp_path):
+    """Files of the same level and database from earlier versions go once a day old; the current one, fresh
+    ones, other levels and other databases' files stay."""
+    import os
+
+    from sna.ui import deckmap
+
+    now = 1_800_000_000.0
+    ages = {"areas-lsoa21-db1-old.bin": 30, "areas-lsoa21-db1-new.bin": 30, "areas-lsoa21-db1-fresh.bin": 2,
+            "areas-ward-db1-old.bin": 30, "areas-lsoa21-db2-old.bin": 30, "deckgl-9.0.12-core.min.js": 300,
+            "areas-lsoa21-0123456789ab.bin": 30}  # the last: a name from before the database was in them
+    for name, age_hours in ages.items():
+        (tmp_path / name).write_bytes(b"x")
+        os.utime(tmp_path / name, (now - age_hours * 3600, now - age_hours * 3600))
+    gone = ["areas-lsoa21-0123456789ab.bin", "areas-lsoa21-db1-old.bin"]
+    assert deckmap.prune_geometry(tmp_path, keep="areas-lsoa21-db1-new.bin", now=now) == gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(set(ages) - set(gone))

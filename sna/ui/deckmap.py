@@ -105,11 +105,38 @@ def _geometry(level: str, built: str, folder: str) -> tuple[str, dict[str, int]]
     frame = ui.areas(level)
     content = pack_polygons(frame)
     digest = hashlib.sha1(built.encode() + content[:4096]).hexdigest()[:12]
-    name = f"areas-{level}-{digest}.bin"
+    database = hashlib.sha1(built.partition("@")[0].encode()).hexdigest()[:6]  # which file: sites may share a folder
+    name = f"areas-{level}-{database}-{digest}.bin"
     target = Path(folder) / name
     if not target.exists():
         _write(target, content)
+        prune_geometry(Path(folder), keep=name)
     return name, {code: i for i, code in enumerate(frame["code"])}
+
+
+STALE_SECONDS = 24 * 3600
+
+
+def prune_geometry(folder: Path, keep: str, now: float | None = None) -> list[str]:
+    """Remove the files of `keep`'s level and database written for earlier versions of it, once a day old: a
+    site rebuilt nightly wrote a new set every night and nothing removed the old ones. A day's grace lets
+    pages opened before a rebuild (and other server processes) finish with theirs; other levels and other
+    databases served from the same folder are left alone. Returns the names removed."""
+    import time
+
+    now = time.time() if now is None else now
+    removed = []
+    level = keep.split("-")[1]
+    earlier = [*folder.glob(keep.rsplit("-", 1)[0] + "-*.bin"),
+               *folder.glob(f"areas-{level}-{'?' * 12}.bin")]  # names from before the database was in them
+    for path in sorted(earlier):
+        try:
+            if path.name != keep and now - path.stat().st_mtime > STALE_SECONDS:
+                path.unlink()
+                removed.append(path.name)
+        except OSError:  # another process removed it first
+            continue
+    return removed
 
 
 def geometry(level: str) -> tuple[str, dict[str, int]]:
