@@ -12,7 +12,7 @@ from geo.boundaries import display_geometry, dissolve, read_boundaries
 from sna.build import geography
 from sna.build.context import BuildContext
 from sna.errors import SourceError
-from sna.build.readers import read_csv, require_rows, to_number
+from sna.build.readers import require_rows, to_number
 from sna.registry.studyarea import check_region_code, resolve_lad_codes
 
 AGES_10_24 = [str(age) for age in range(10, 25)]
@@ -20,12 +20,12 @@ LEVELS = ("lsoa11", "lsoa21", "ward", "lad", "partnership", "region", "country")
 
 
 def build_areas(ctx: BuildContext) -> None:
-    lad_region = read_csv(ctx.source_path("lk_lad24_region"), ["ltla24_code", "ltla24_name", "region24_code", "region24_name"], fast=True)
+    lad_region = ctx.read_columns("lk_lad24_region", ["ltla24_code", "ltla24_name", "region24_code", "region24_name"])
     ctx.record("areas", "lk_lad24_region", len(lad_region), len(lad_region))
     ctx.area = area = resolve_lad_codes(ctx.area, dict(zip(lad_region["ltla24_code"], lad_region["ltla24_name"])))
     check_region_code(area, dict(zip(lad_region["region24_code"], lad_region["region24_name"])))
 
-    ward_lookup = read_csv(ctx.source_path("lk_lsoa21_ward24"), ["lsoa21_code", "lsoa21_name", "ward24_code", "ward24_name", "ltla24_code", "ltla24_name"], fast=True)
+    ward_lookup = ctx.read_columns("lk_lsoa21_ward24", ["lsoa21_code", "lsoa21_name", "ward24_code", "ward24_name", "ltla24_code", "ltla24_name"])
     require_rows(ward_lookup, ctx.source_path("lk_lsoa21_ward24"), 30000)
     link = ctx.read_csv("lk_lsoa11_lsoa21", ["lsoa11_code", "lsoa11_name", "change_code", "lsoa21_code", "lsoa21_name"])
     require_rows(link, ctx.source_path("lk_lsoa11_lsoa21"), 30000)
@@ -35,7 +35,7 @@ def build_areas(ctx: BuildContext) -> None:
     ctx.record("areas", "lk_lsoa11_lsoa21", len(link), len(lsoa11))
 
     sape_path = ctx.source_path("pop_sape_2020")
-    sape = require_rows(read_csv(sape_path, ["lsoa11_code", "total_population", *AGES_10_24], fast=True), sape_path, 30000)
+    sape = require_rows(ctx.read_columns("pop_sape_2020", ["lsoa11_code", "total_population", *AGES_10_24]), sape_path, 30000)
     pop_total = sape.set_index("lsoa11_code")["total_population"].astype(float)
     pop_10_24 = sape.set_index("lsoa11_code")[AGES_10_24].astype(float).sum(axis=1)
     ctx.record("areas", "pop_sape_2020", len(sape), int(sape["lsoa11_code"].str.startswith("E01").sum()))

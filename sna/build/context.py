@@ -11,7 +11,7 @@ import pandas as pd
 
 from sna.registry import datasets, sources
 from sna.config import Settings
-from sna.build.readers import read_once
+from sna.build.readers import ARROW_SOURCES, read_csv, read_once
 from sna.registry.studyarea import StudyArea
 
 
@@ -39,13 +39,16 @@ class BuildContext:
 
     def read_csv(self, source_id: str, columns: list[str] | None = None) -> pd.DataFrame:
         """`columns` of a registered CSV, parsed once per build (sna.build.readers.read_once)."""
-        return read_once(self.source_path(source_id), columns, self.reads)
+        return read_once(self.source_path(source_id), columns, self.reads, fast=source_id.startswith(ARROW_SOURCES))
+
+    def read_columns(self, source_id: str, columns: list[str]) -> pd.DataFrame:
+        """`columns` of a registered CSV that one step alone reads (parsed for them only, not kept)."""
+        return read_csv(self.source_path(source_id), columns, fast=source_id.startswith(ARROW_SOURCES))
 
     def header(self, source_id: str) -> pd.Index:
         """The column names of a registered CSV (the file is parsed once per build, as for read_csv)."""
-        path = self.source_path(source_id)
-        read_once(path, [], self.reads)
-        return self.reads[str(path)].columns
+        self.read_csv(source_id, [])
+        return self.reads[str(self.source_path(source_id))].columns
 
     def record(self, step: str, source_id: str, rows_read: int, rows_loaded: int) -> None:
         """One build-log row per source a step read."""

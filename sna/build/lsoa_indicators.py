@@ -13,7 +13,7 @@ from sna.analysis.aggregate import VALUE_COLUMNS, aggregate_frames
 from sna.build.context import BuildContext
 from sna.registry.indicators import Indicator
 from sna.build.areas import parents_of
-from sna.build.readers import key_column, read_csv, require_coverage, require_rows, to_number
+from sna.build.readers import key_column, require_coverage, require_rows, to_number
 
 KEY_COLUMNS = ("LSOA code (2011)", "lsoa11_code", "lsoa21_code")
 GENERATION_OF_KEY = {"LSOA code (2011)": "lsoa11", "lsoa11_code": "lsoa11", "lsoa21_code": "lsoa21"}
@@ -129,7 +129,7 @@ def _require_every_lsoa(ctx: BuildContext, codes: pd.Series, generation: str, pa
 
 def _imd19_score(ctx: BuildContext, ind: Indicator) -> pd.DataFrame:
     path = ctx.source_path(ind.source)
-    table = read_csv(path, ["LSOA code (2011)", *IMD19_WEIGHTS], fast=True)
+    table = ctx.read_columns(ind.source, ["LSOA code (2011)", *IMD19_WEIGHTS])
     table = table[table["LSOA code (2011)"].str.startswith("E01")]
     _require_every_lsoa(ctx, table["LSOA code (2011)"], "lsoa11", path)
     score = sum(to_number(table[col]) * weight for col, weight in IMD19_WEIGHTS.items())

@@ -44,7 +44,8 @@ def read_csv(path: Path, columns: list[str] | None = None, fast: bool = False, *
         raise SourceError(f"{path} could not be parsed ({exc}); it may be truncated or corrupt. Fetch it again.") from exc
 
 
-# The registered files the build parses with Arrow (read_once, read_csv(fast=True)): ids starting so
+# The registered files the build parses with Arrow (BuildContext.read_csv / read_columns decide by id):
+# ids starting so; tests/test_build_readers.py pins Arrow equal to pandas on each of them.
 ARROW_SOURCES = ("iod19_", "iod25_", "lk_lsoa11_lsoa21", "lk_lsoa21_ward24", "lk_lad24_region", "pop_sape_2020")
 ARROW_TYPES = ("int64", "double", "string", "bool")  # types whose pandas conversion is what pandas' reader infers
 PANDAS_MISSING = sorted(STR_NA_VALUES)  # pandas' default missing-value marks (Arrow's lacks "None" and "<NA>")
@@ -84,12 +85,12 @@ def read_csv_arrow(path: Path, columns: list[str] | None = None) -> pd.DataFrame
     return frame
 
 
-def read_once(path: Path, columns: list[str] | None, cache: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def read_once(path: Path, columns: list[str] | None, cache: dict[str, pd.DataFrame], fast: bool = False) -> pd.DataFrame:
     """`columns` of a CSV (all when None), in the file's order as read_csv gives them; the whole file is
     parsed once into `cache` (one build's), so files several steps use (the IoD files) are read once."""
     key = str(path)
     if key not in cache:
-        cache[key] = read_csv(path, fast=True)
+        cache[key] = read_csv(path, fast=fast)
     whole = cache[key]
     if columns is None:
         return whole.copy()
