@@ -123,7 +123,7 @@ map_col, legend_col = st.columns([3, 1], gap="medium")
 with map_col:
     # Geometry goes to the browser once per level; each rerun sends only classes and tooltip values.
     maps.area_map(key="map", level=level, values=map_values(indicator_id, level_key, tuple(lad_codes), scheme, k, db_version),
-                  focus=ui.areas("lad").loc[lambda f: f["code"].isin(lad_codes)], on_pick=lambda pick: maps.apply_pick(st.session_state, pick, level),
+                  focus=ui.areas("lad", lad_codes), on_pick=lambda pick: maps.apply_pick(st.session_state, pick, level),
                   selected=[selected[0]] if selected and selected[1] == level else [], chosen=st.session_state.get("map_chosen", []),
                   height=540, alt=f"Map of {ind['title']} by {ex.LEVELS[level_key].noun}; the ranked table below lists the same values.")
 with legend_col, st.container(key="legend"):

@@ -73,7 +73,7 @@ except ChoiceError as exc:
 level = ex.db_level(ind, "lsoa")
 classes = ex.map_classes(frame["value"], ind, "quantiles", 5)
 base = maps.indicator_layer(maps.geometry_index(level), frame, classes, ind, "lsoa")
-focus = ui.areas("lad").loc[lambda f: f["code"].isin(lad_codes)]
+focus = ui.areas("lad", lad_codes)
 route_lines = overlays.route_paths(routes)
 map_col, legend_col = st.columns([3, 1], gap="medium")
 with map_col:

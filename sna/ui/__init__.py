@@ -156,9 +156,10 @@ def _catalogue(built: str):
     return values.catalogue(cursor())
 
 
-def areas(level: str):
-    """Areas of a level with display geometry (shared, do not modify)."""
-    return _areas(level, version())
+def areas(level: str, codes=None):
+    """Areas of a level with display geometry (shared, do not modify); only those in `codes` when given."""
+    frame = _areas(level, version())
+    return frame if codes is None else frame[frame["code"].isin(set(codes))]
 
 
 def catalogue():

@@ -76,11 +76,9 @@ def area_map(level: str, codes: list[str], colours: list[list[int]], tooltips: l
     if not any(c in index for c in codes):
         st.info("No boundaries are held for these areas, so there is nothing to map; the tables below still apply.")
         return
-    lads = ui.areas("lad")
-    lads = lads[lads["code"] == lad_code] if lad_code else lads
-    areas = ui.areas(level)
+    lads = ui.areas("lad", [lad_code] if lad_code else None)
     maps.area_map(key=key, level=level, values=maps.colour_layer(index, codes, colours, tooltips),
-                  focus=areas[areas["code"].isin(set(codes))], bounds=None, opacity=0.9, select_areas=False,
+                  focus=ui.areas(level, codes), opacity=0.9, select_areas=False,
                   height=MAP_HEIGHT, alt="Map of the areas shown", labels=lads["code"].tolist() if len(lads) <= 40 else [])
 
 
