@@ -18,8 +18,9 @@ DEFAULT_INDICATOR = "iod25_violence_with_injury"
 
 def likely_map_levels() -> list[str]:
     """The level the map will likely draw first (this session's choice, else the default indicator's)."""
-    cat, first_id = ui.catalogue(), st.session_state.get("indicator", DEFAULT_INDICATOR)
-    return [ex.db_level(ex.indicator(cat, first_id), st.session_state.get("level", "lsoa"))] if first_id in set(cat["id"]) else []
+    ss = st.session_state
+    level = ex.drawn_level(ui.catalogue(), ss.get("indicator", DEFAULT_INDICATOR), ss.get("level", "lsoa"))
+    return [level] if level else []
 
 
 ui.page_setup("Area explorer", map_levels=likely_map_levels)
@@ -189,12 +190,11 @@ with st.container(key="ranked"):
     noun = ex.LEVELS[level_key].noun
     st.subheader(f"Ranked {fmt.plural_word(noun)}")
     table = ranked(indicator_id, level_key, tuple(lad_codes), db_version)
-    shown = table
-    if len(table) > FULL_LIST and not st.toggle(f"Show all {fmt.plural(len(table), noun)} (sortable)", key="ranked_all"):
-        shown = table.head(TOP_ROWS)
+    top_only = len(table) > FULL_LIST and not st.toggle(f"Show all {fmt.plural(len(table), noun)} (sortable)", key="ranked_all")
+    shown = table.head(TOP_ROWS) if top_only else table
+    if top_only:
         st.caption(f"Rank 1 to {TOP_ROWS} of {len(table):,}: switch on 'Show all' to sort and scroll every "
                    f"{noun}, or download the whole table.")
-    if len(shown) < len(table):
         # The top rows as a plain table: the sortable grid's code (some 0.5 MB) then loads only for "Show all",
         # and a first visit draws its map sooner (0.06-0.19 s in A/B runs; issue 10).
         st.table(ex.ranked_text(shown, ind), hide_index=True)
@@ -204,8 +204,7 @@ with st.container(key="ranked"):
                      column_config={value_col: st.column_config.NumberColumn(value_col, format=fmt.number_format(ind["unit"]))})
     evidence.view_buttons(frame, table, ind, level)  # issue 12: CSV with provenance, GeoPackage
     st.caption(f"Rank 1 is the {ex.RANK_ONE[ind['polarity']]} among the areas shown. "
-               + ("" if len(shown) < len(table) else "Click a column heading to sort; ")
-               + "the table lists the same values as the map.")
+               + ("" if top_only else "Click a column heading to sort; ") + "the table lists the same values as the map.")
     on_list = dict(zip(shown["Code"], shown["Area"]))
     st.selectbox(f"Open the profile of a {noun} in the table", list(on_list), index=None,
                  format_func=lambda c: f"{on_list[c]} ({c})", key="area", placeholder="Choose an area",

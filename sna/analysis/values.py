@@ -46,6 +46,13 @@ def db_level(indicator: dict, level_key: str) -> str:
     return level.db_level or native
 
 
+def drawn_level(cat: pd.DataFrame, indicator_id: str, level_key: str) -> str | None:
+    """The database level a map of this indicator at this level choice draws; None when the catalogue
+    has no such indicator (a page may ask before its widgets have checked the choice)."""
+    rows = cat[cat["id"] == indicator_id]
+    return None if rows.empty else db_level(rows.iloc[0].to_dict(), level_key)
+
+
 # --- Catalogue ---------------------------------------------------------------------------------
 
 def catalogue(con) -> pd.DataFrame:
