@@ -37,7 +37,7 @@ def explorer(params: dict) -> AppTest:
 
 
 def test_a_shared_link_restores_the_view(con):
-    at = explorer({**SHARED, "v": state.data_version(con)})
+    at = explorer({**SHARED, "v": state.version_tag(db.meta(con))})
     assert not at.exception
     assert not at.info, [i.value for i in at.info]  # same build: no notice
     ss = at.session_state
@@ -58,7 +58,7 @@ def test_the_url_follows_the_view_and_another_build_is_noticed(con):
     at = explorer({"v": "19990101000000"})
     assert any("different build" in i.value for i in at.info)
     at.radio(key="level").set_value("lad").run()
-    assert at.query_params["lvl"] == "lad" and at.query_params["v"] == state.data_version(con)
+    assert at.query_params["lvl"] == "lad" and at.query_params["v"] == state.version_tag(db.meta(con))
     assert "la" not in at.query_params  # all LAs: the default is left out of the link
 
 
@@ -126,7 +126,7 @@ def test_a_priority_link_restores_weights_radius_and_school(con):
     urn = int(db.schools(con, located_only=True).query("is_secondary")["urn"].iloc[0])
     at = AppTest.from_file(PRIORITY, default_timeout=300)
     at.query_params.update({"r": "1.5", "w_violence": "50", "w_fsm": "0", "school": str(urn), "la": "E08000025",
-                            "v": state.data_version(con)})
+                            "v": state.version_tag(db.meta(con))})
     at.run()
     assert not at.exception and not at.info or all("Choose a school" in i.value for i in at.info)
     assert at.slider(key="radius").value == 1.5 and at.slider(key="w_violence").value == 50 and at.slider(key="w_fsm").value == 0

@@ -29,11 +29,6 @@ def version_tag(meta: dict[str, str]) -> str:
     return re.sub(r"\D", "", meta.get("built_at", ""))[:14] or "unknown"
 
 
-def data_version(con) -> str:
-    """The tag of the database behind `con`."""
-    return version_tag(db.meta(con))
-
-
 def open_version() -> str:
     """The open database's tag (its meta table is cached per database file: no query per rerun)."""
     from sna import ui
