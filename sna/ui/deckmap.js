@@ -1,5 +1,5 @@
-// The product's map (st.components.v2): deck.gl is loaded once per page from the installed pydeck
-// wheel (served by Streamlit's static serving), each level's geometry is fetched once by URL and kept
+// The product's map (st.components.v2): deck.gl is loaded once per page (from npm at setup, else the
+// installed pydeck wheel's bundle, served by Streamlit's static serving), each level's geometry is fetched once by URL and kept
 // in the browser, and every rerun brings only per-area classes, tooltip values, the selection and the
 // small overlays of the page (points, paths, outlines, labels as columns). Clicks come back as a
 // trigger value: {code, add} for an area, {clear}, or {layer, id} for a clickable overlay feature.
@@ -156,8 +156,7 @@ function renderFrame(state, viewState) {
       id: "sna-map-outlines", parent: state.frame, controller: false, views: new state.deck.MapView({ repeat: false }),
       viewState: viewState || { longitude: -1.9, latitude: 52.5, zoom: 8 }, layers: [],
       onAfterRender: () => {
-        const drawn = state.frameDeck && state.frameDeck.props.layers;
-        if (drawn && drawn.length && drawn.every((layer) => layer.isLoaded) && state.frameDrawnKey !== state.frameKey) {
+        if (allLoaded(state.frameDeck) && state.frameDrawnKey !== state.frameKey) {
           state.frameDrawnKey = state.frameKey;
           markDrawn(state);
         }
@@ -171,11 +170,16 @@ function renderFrame(state, viewState) {
   if (Object.keys(props).length) state.frameDeck.setProps(props);
 }
 
+// A deck has drawn its layers once each of them is loaded.
+function allLoaded(deckInstance) {
+  const drawn = deckInstance && deckInstance.props.layers;
+  return !!(drawn && drawn.length && drawn.every((layer) => layer.isLoaded));
+}
+
 // The map counts as drawn for this data once the areas are drawn and, where there are outlines, the
 // outline canvas shows the current ones too.
 function markDrawn(state) {
-  const drawn = state.deckgl && state.deckgl.props.layers;
-  if (!drawn || !drawn.length || !drawn.every((layer) => layer.isLoaded) || state.areasDrawnVersion !== state.version) return;
+  if (!allLoaded(state.deckgl) || state.areasDrawnVersion !== state.version) return;
   if (state.outline && state.frameDrawnKey !== state.frameKey) return;
   if (state.drawnVersion !== state.version) {
     state.drawnVersion = state.version;
@@ -365,8 +369,7 @@ export default function (component) {
           onViewStateChange: ({ viewState }) => { if (state.frameDeck) state.frameDeck.setProps({ viewState }); },
           getCursor: ({ isHovering }) => (isHovering ? "pointer" : "grab"),
           onAfterRender: () => {
-            const drawn = state.deckgl && state.deckgl.props.layers;
-            if (drawn && drawn.length && drawn.every((layer) => layer.isLoaded)) state.areasDrawnVersion = state.version;
+            if (allLoaded(state.deckgl)) state.areasDrawnVersion = state.version;
             markDrawn(state);
           },
           onError: (error) => { state.root.dataset.error = String(error && error.message); },

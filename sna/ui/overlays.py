@@ -39,8 +39,12 @@ def _colours(colours) -> dict:
     return {"pal": pal} if len(pal) == 1 else {"pal": pal, "c": index}
 
 
+def _rounded(values) -> list[float]:
+    return [round(float(v), DECIMALS) for v in values]
+
+
 def _flat(coords) -> list[float]:
-    return [round(float(v), DECIMALS) for xy in coords for v in xy[:2]]
+    return _rounded(v for xy in coords for v in xy[:2])
 
 
 def _optional(tips, ids, pick: bool) -> dict:
@@ -57,8 +61,8 @@ def _optional(tips, ids, pick: bool) -> dict:
 def points(layer_id: str, lon, lat, colours, tips=None, ids=None, radius: float = 5, line: list[int] | None = None,
            pick: bool = False) -> dict:
     """Dots of `radius` screen pixels (a white rim of 1 px when line is given)."""
-    out = {"type": "points", "id": layer_id, "lon": [round(float(v), DECIMALS) for v in lon],
-           "lat": [round(float(v), DECIMALS) for v in lat], "r": radius, **_colours(colours), **_optional(tips, ids, pick)}
+    out = {"type": "points", "id": layer_id, "lon": _rounded(lon), "lat": _rounded(lat), "r": radius, **_colours(colours),
+           **_optional(tips, ids, pick)}
     if line is not None:
         out["line"] = list(line)
     return out
@@ -91,9 +95,8 @@ def outlines(layer_id: str, polygons: list, colour: list[int], width: float = 2,
 def labels(layer_id: str, frame: pd.DataFrame) -> dict:
     """Text labels at (lon, lat) of a frame with columns name, lon, lat."""
     located = frame[["name", "lon", "lat"]].dropna()
-    return {"type": "labels", "id": layer_id, "lon": [round(float(v), DECIMALS) for v in located["lon"]],
-            "lat": [round(float(v), DECIMALS) for v in located["lat"]], "text": [str(t) for t in located["name"]],
-            "pal": [[27, 38, 49]]}
+    return {"type": "labels", "id": layer_id, "lon": _rounded(located["lon"]), "lat": _rounded(located["lat"]),
+            "text": [str(t) for t in located["name"]], "pal": [[27, 38, 49]]}
 
 
 # --- Views --------------------------------------------------------------------------------------
