@@ -83,12 +83,17 @@ def payload() -> dict:
             "pydeck_default_indent_bytes": pydeck_default}
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on now (the benches' servers)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _serve(script: Path, env: dict, cwd: Path = ROOT) -> tuple[subprocess.Popen, str]:
     """Start `streamlit run script` on a free loopback port (from cwd, which holds .streamlit/config.toml);
     return the process and its URL once healthy."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
                              "--server.address", "127.0.0.1", "--server.port", str(port),
                              "--browser.gatherUsageStats", "false", "--server.enableStaticServing", "true"], cwd=cwd, env=env,

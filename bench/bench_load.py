@@ -37,16 +37,11 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path[:0] = [str(HERE), str(REPO / "scripts"), str(REPO)]
 
+from bench_explorer import free_port  # noqa: E402
 from ws_client import open_session  # noqa: E402
 
 PAGE = "Area_explorer"
 CHANGE_TO = "IoD2025"  # the first other indicator of the default theme held at LSOA level
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def one_session(url: str) -> dict:

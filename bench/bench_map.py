@@ -29,21 +29,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_explorer import _serve, local_leaflet  # noqa: E402
+from bench_explorer import _serve, free_port, local_leaflet  # noqa: E402
 from sna.config import settings  # noqa: E402
 
 INDICATORS = os.environ.get("SNA_BENCH_INDICATORS", "iod25_violence_with_injury,iod25_crime_score").split(",")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--use-gl=angle", "--use-angle=swiftshader"]
 MAP_DRAWN = """(after) => { const s = globalThis.__snaMaps && globalThis.__snaMaps.map;
     return !!s && s.version > after && s.root.dataset.drawn === String(s.version); }"""
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def naive_geojson(level: str) -> tuple[int, int]:
@@ -225,8 +217,8 @@ def main() -> None:
 
         from serve import launch
 
-        port = _free_port()
-        site = launch(1, "127.0.0.1", port, _free_port(), Path(tempfile.mkdtemp(prefix="bench-map-")), settings().db_path)
+        port = free_port()
+        site = launch(1, "127.0.0.1", port, free_port(), Path(tempfile.mkdtemp(prefix="bench-map-")), settings().db_path)
         servers["explorer-proxy"] = (None, f"http://127.0.0.1:{port}")
     try:
         with sync_playwright() as pw:
