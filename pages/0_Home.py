@@ -15,7 +15,7 @@ def headline_figures(built: str) -> hl.Headlines:
 
 ui.page_setup("Home")
 con = ui.cursor()
-meta = db.meta(con)
+meta = ui.meta()
 area = ui.study_area()
 st.title("Serious youth violence: strategic needs assessment")
 st.markdown(

@@ -34,7 +34,7 @@ if db.places(con).empty and db.routes(con).empty:
             "records in data/places (see its README); add rows for this partnership's local authorities and rebuild.")
     st.stop()
 
-lads = db.lad_names(con)
+lads = ui.lad_names()
 cat = ui.catalogue()
 lsoa_ids = {r.id: r.title for r in cat.itertuples() if r.geography in ("lsoa11", "lsoa21") and r.aggregation != "none"}
 

@@ -10,7 +10,7 @@ from sna.analysis import formatting as fmt, freshness, methods, values
 
 ui.page_setup("Data and methods")
 con = ui.cursor()
-meta = db.meta(con)
+meta = ui.meta()
 
 
 @st.cache_data(show_spinner=False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sna import db, ui
+from sna import ui
 from sna.analysis import bivariate, hotspots as hs, rates, risk_index as ri, trends
 from sna.analysis.formatting import format_value
 from sna.errors import SnaError
@@ -17,7 +17,7 @@ ui.page_setup("Assessment", map_levels=list)  # no level known yet: the library 
 con = ui.cursor()
 built = ui.version()
 cat = ui.catalogue().set_index("id")
-meta = db.meta(con)
+meta = ui.meta()
 GENERATIONS = {"lsoa21": "2021 LSOAs (IoD2025)", "lsoa11": "2011 LSOAs (IoD2019, police.uk, population)"}
 
 st.title("Assessment: where risk and violence concentrate")
@@ -31,7 +31,7 @@ with st.sidebar:
     level = st.radio("LSOA generation", generations, key="generation",
                      format_func=lambda g: GENERATIONS[g] + ("" if g in with_geometry else ": no boundaries held, no maps"),
                      help="Indicators of one generation only: 2011 and 2021 LSOAs are never mixed.")
-    lad_names = db.lad_names(con)
+    lad_names = ui.lad_names()
     large = len(ax.names(level)) > ax.LARGE_STUDY_AREA
     lad_options = ([] if large else [None]) + list(lad_names)
     lad_code = st.selectbox("Local authority (maps and hot spots)", lad_options, key="lad",
