@@ -69,14 +69,21 @@ def segment_line(start_bng: tuple[float, float], end_bng: tuple[float, float]) -
     return LineString([start_bng, end_bng])
 
 
-def codes_crossed(line_lonlat, polygons: pd.DataFrame, geometry_column: str = "geometry") -> list[str]:
-    """Codes of the polygons (WKB lon/lat in `geometry_column`, codes in 'code') the line crosses."""
-    if line_lonlat is None or line_lonlat.is_empty or polygons.empty:
+def polygon_index(polygons: pd.DataFrame, geometry_column: str = "geometry") -> tuple[shapely.STRtree, np.ndarray] | None:
+    """A spatial index of polygons (WKB lon/lat in `geometry_column`, codes in 'code'), for many lines
+    at once (codes_crossed); None when there are none."""
+    if polygons.empty:
+        return None
+    return shapely.STRtree(from_wkb(polygons[geometry_column])), polygons["code"].to_numpy()
+
+
+def codes_crossed(line_lonlat, polygons: pd.DataFrame | tuple | None, geometry_column: str = "geometry") -> list[str]:
+    """Codes of the polygons the line crosses, sorted; `polygons` a frame as polygon_index takes or its index."""
+    index = polygon_index(polygons, geometry_column) if isinstance(polygons, pd.DataFrame) else polygons
+    if line_lonlat is None or line_lonlat.is_empty or index is None:
         return []
-    geoms = from_wkb(polygons[geometry_column])
-    tree = shapely.STRtree(geoms)
-    hits = tree.query(line_lonlat, predicate="intersects")
-    return sorted(polygons["code"].to_numpy()[hits].tolist())
+    tree, codes = index
+    return sorted(codes[tree.query(line_lonlat, predicate="intersects")].tolist())
 
 
 def is_line(geom) -> bool:

@@ -120,20 +120,14 @@ def apply_imported(routes: pd.DataFrame, imported: pd.DataFrame | None, source_t
 
 
 def route_lsoa_rows(routes: pd.DataFrame, lsoa11: pd.DataFrame, lsoa21: pd.DataFrame) -> pd.DataFrame:
-    """The LSOAs (2011 and 2021) each route line crosses (as corridors.codes_crossed, with each
-    generation's polygons parsed and indexed once for all routes, not once per route: England's are 33,000)."""
-    generations = {"lsoa11": lsoa11, "lsoa21": lsoa21}
-    indexed = {level: (shapely.STRtree(from_wkb(frame["geometry"])), frame["code"].to_numpy())
-               for level, frame in generations.items() if not frame.empty and not routes.empty}
+    """The LSOAs (2011 and 2021) each route line crosses, each generation's polygons parsed and indexed once
+    for all routes, not once per route (England's are 33,000)."""
+    indexed = {"lsoa11": corridors.polygon_index(lsoa11), "lsoa21": corridors.polygon_index(lsoa21)} if not routes.empty else {}
     rows = []
     for r in routes.itertuples(index=False):
         line = from_wkb(r.geometry)
-        for level in generations:
-            if line is None or line.is_empty or level not in indexed:
-                continue
-            tree, codes = indexed[level]
-            crossed = sorted(codes[tree.query(line, predicate="intersects")].tolist())
-            rows += [{"route_id": r.route_id, "lsoa_code": c, "level": level} for c in crossed]
+        for level, index in indexed.items():
+            rows += [{"route_id": r.route_id, "lsoa_code": c, "level": level} for c in corridors.codes_crossed(line, index)]
     return pd.DataFrame(rows, columns=["route_id", "lsoa_code", "level"])
 
 
