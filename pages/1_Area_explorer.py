@@ -31,21 +31,22 @@ con = ui.cursor()
 db_version = ui.version()  # cache key: the database file in use
 
 
-# Caching on purpose: geometry is prepared once per level and server process and shared read-only
-# (cache_resource: no copy per rerun); values are small and recomputed per choice (cache_data).
-@st.cache_data(show_spinner=False, max_entries=64)
+# Caching on purpose: each view's values, ranked table and classes are computed once per server process
+# and shared read-only between reruns and sessions (cache_resource: no copy per rerun; nothing here modifies
+# them). cache_data unpickled a copy of each on every rerun (issue 13: CPU per session).
+@st.cache_resource(show_spinner=False, max_entries=64)
 def values(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], built: str):
     cat = ui.catalogue()
     return ex.area_values(ui.cursor(), ex.indicator(cat, indicator_id), level_key, list(lad_codes))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def ranked(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], built: str):
     """The view's ranked table (sorting it on every rerun was a tenth of a session's CPU)."""
     return ex.ranked_table(values(indicator_id, level_key, lad_codes, built), ex.indicator(ui.catalogue(), indicator_id))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def view_classes(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], scheme: str, k: int, built: str):
     """The view's classes: one classification for the legend and the map."""
     frame = values(indicator_id, level_key, lad_codes, built)

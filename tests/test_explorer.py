@@ -366,3 +366,31 @@ def test_explorer_preloads_the_maps_library_and_shapes_before_its_widgets(built_
     at.radio(key="level").set_value("ward").run()
     preload, drawn = components(at.sidebar)[0], components(at.main)[0]
     assert "areas-ward" in drawn["geo"] and drawn["geo"] in preload["geo"]
+
+
+def test_shared_cached_readers_are_left_as_read(built_db):
+    """Issue 13: the catalogue, the LA names and each view's values, ranks and classes are shared read-only
+    between sessions (st.cache_resource, no copy per rerun). After the explorer's widget paths ran, what the
+    next session gets must still equal a fresh read."""
+    from sna import db, ui
+
+    at = run(EXPLORER)
+    at.selectbox(key="indicator").set_value("police_serious_violence_rate").run()
+    at.toggle(key="ranked_all").set_value(True).run()
+    at.radio(key="level").set_value("lad").run()
+    at.selectbox(key="area").set_value("E08000026").run()
+    assert not at.exception
+    con = db.connect(built_db)
+    try:
+        pd.testing.assert_frame_equal(ui.catalogue(), va.catalogue(con))
+        assert ui.lad_names() == db.lad_names(con) and ui.meta() == db.meta(con)
+        ind = va.indicator(va.catalogue(con), "police_serious_violence_rate")
+        fresh = va.area_values(con, ind, "lsoa", ALL_LADS)
+    finally:
+        con.close()
+    again = run(EXPLORER)
+    again.selectbox(key="indicator").set_value("police_serious_violence_rate").run()
+    again.toggle(key="ranked_all").set_value(True).run()
+    shown = ranked_rows(again)
+    expected = va.ranked_table(fresh, ind)
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected.reset_index(drop=True), check_dtype=False)

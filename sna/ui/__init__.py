@@ -141,15 +141,16 @@ def page_links(with_home: bool = False, with_purpose: bool = False) -> None:
 
 # --- Cached readers shared by the pages ------------------------------------------------------
 # Keyed by the database file's version (a hashed argument, so a rebuilt database is read afresh).
-# Geometry is prepared once per level and server process and shared read-only (cache_resource);
-# the catalogue is small and copied per caller (cache_data).
+# Each is prepared once per database version and server process and shared read-only (cache_resource:
+# callers must not modify what they get). cache_data unpickled a fresh copy on every call: the
+# catalogue alone, read twice per explorer rerun, was about a tenth of a session's CPU (issue 13).
 
 @st.cache_resource(show_spinner=False)
 def _areas(level: str, built: str):
     return db.areas(cursor(), level)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def _catalogue(built: str):
     from sna.analysis import values
 
@@ -167,7 +168,7 @@ def catalogue():
     return _catalogue(version())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def _study_area(built: str):
     from sna.analysis import study_area
 
@@ -179,7 +180,7 @@ def study_area():
     return _study_area(version())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def _shape_counts(level: str, built: str) -> dict[str, int]:
     return db.shape_counts(cursor(), level)
 
@@ -189,7 +190,7 @@ def shape_counts(level: str) -> dict[str, int]:
     return _shape_counts(level, version())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def _meta(built: str) -> dict[str, str]:
     return db.meta(cursor())
 
@@ -199,7 +200,7 @@ def meta() -> dict[str, str]:
     return _meta(version())
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def _lad_names(built: str) -> dict[str, str]:
     return db.lad_names(cursor())
 
