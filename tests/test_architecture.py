@@ -112,3 +112,15 @@ def test_no_import_cycles():
 def test_modules_hold_one_job(module):
     lines = len(MODULES[module].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{module} has {lines} lines: split it by job"
+
+
+@pytest.mark.parametrize("page", ["app.py", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))])
+def test_pages_draw_nothing_by_magic(page):
+    """Streamlit's magic is off (.streamlit/config.toml): a bare expression in a page would silently show
+    nothing, so pages draw only through explicit st.* calls."""
+    tree = ast.parse((ROOT / page).read_text(encoding="utf-8"))
+    bare = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Expr)
+            and not isinstance(n.value, (ast.Call, ast.Await, ast.Yield, ast.YieldFrom))
+            and not (isinstance(n.value, ast.Constant) and isinstance(n.value.value, str))]
+    assert not bare, f"{page}: bare expressions at lines {bare} would draw nothing with magic off"
+    assert "magicEnabled = false" in (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
