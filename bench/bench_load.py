@@ -1,6 +1,6 @@
 """Load bench: concurrent websocket sessions, each an Area explorer load plus one indicator change.
 
-    python3 bench/bench_load.py [--sessions 1,5,10,20] [--processes 2]
+    python3 bench/bench_load.py [--sessions 1,5,10,20] [--processes 2] [--app explorer|floor]
 
 Runs against (a) one Streamlit process directly and (b) nginx in front of --processes Streamlit
 processes (scripts/serve.py), all on loopback ports it picks and stops again. Every session sends
@@ -13,6 +13,8 @@ Two arrival modes, reported side by side (the burst figure is the issue's; never
 - spread (--spread-window, --think): the same number of visitors arrive evenly over a window, and each
   thinks (a seeded random pause) between the page load and the indicator change; a session's time is
   then its load plus its change, without the pause.
+--app floor runs the same sessions against bench/floor_app.py (a title, a selectbox and a line of text):
+Streamlit's own scaling on this machine, against which the explorer's figure can be read.
 The servers' CPU seconds per session (from /proc) give the physical floor of the burst: N sessions
 that each need c CPU seconds, on k usable cores, cannot all finish before about N * c / k. Figures are ratios from one run on this machine,
 which other jobs share: repeat before trusting a small difference. Writes bench/results/load.json.
@@ -40,14 +42,17 @@ sys.path[:0] = [str(HERE), str(REPO / "scripts"), str(REPO)]
 from bench_explorer import free_port  # noqa: E402
 from ws_client import open_session  # noqa: E402
 
-PAGE = "Area_explorer"
 CHANGE_TO = "IoD2025"  # the first other indicator of the default theme held at LSOA level
+# What the sessions open: (script, page). "floor" is Streamlit's own floor on this machine: a page with a
+# title, one selectbox (key "indicator", with an option holding CHANGE_TO) and one line of text, served the
+# same ways. A page cannot scale better than that.
+APPS = {"explorer": ("app.py", "Area_explorer"), "floor": ("bench/floor_app.py", "")}
 
 
-async def one_session(url: str) -> dict:
+async def one_session(url: str, page: str) -> dict:
     started = time.perf_counter()
     try:
-        session = await open_session(url, PAGE)
+        session = await open_session(url, page)
         try:
             load = await session.rerun()
             change = await session.choose("indicator", CHANGE_TO)
@@ -60,16 +65,16 @@ async def one_session(url: str) -> dict:
             "load_bytes": load.bytes, "change_bytes": change.bytes, **({"error": error} if error else {})}
 
 
-async def wave(url: str, sessions: int) -> list[dict]:
-    return await asyncio.gather(*(one_session(url) for _ in range(sessions)))
+async def wave(url: str, sessions: int, page: str = APPS["explorer"][1]) -> list[dict]:
+    return await asyncio.gather(*(one_session(url, page) for _ in range(sessions)))
 
 
-async def spread_session(url: str, delay: float, think: float) -> dict:
+async def spread_session(url: str, page: str, delay: float, think: float) -> dict:
     """A visitor arriving after `delay` seconds who reads for `think` seconds between load and change."""
     await asyncio.sleep(delay)
     started = time.perf_counter()
     try:
-        session = await open_session(url, PAGE)
+        session = await open_session(url, page)
         try:
             load = await session.rerun()
             await asyncio.sleep(think)
@@ -83,11 +88,11 @@ async def spread_session(url: str, delay: float, think: float) -> dict:
             "load_bytes": load.bytes, "change_bytes": change.bytes, **({"error": error} if error else {})}
 
 
-async def spread_wave(url: str, sessions: int, window: float, think: tuple[float, float], seed: int = 13) -> list[dict]:
+async def spread_wave(url: str, page: str, sessions: int, window: float, think: tuple[float, float], seed: int = 13) -> list[dict]:
     rng = np.random.default_rng(seed)
     delays = np.linspace(0, window, sessions, endpoint=False)
     thinks = rng.uniform(think[0], think[1], sessions)
-    return await asyncio.gather(*(spread_session(url, float(d), float(t)) for d, t in zip(delays, thinks)))
+    return await asyncio.gather(*(spread_session(url, page, float(d), float(t)) for d, t in zip(delays, thinks)))
 
 
 def _own_cpu() -> float:
@@ -118,15 +123,16 @@ def summarise(results: list[dict]) -> dict:
             "change_bytes": int(np.mean([r["change_bytes"] for r in ok])) if ok else 0}
 
 
-def measure(url: str, levels: list[int], warm: list[str], pids: list[int], cores: int, spread: tuple[float, float, float] | None) -> dict:
+def measure(url: str, page: str, levels: list[int], warm: list[str], pids: list[int], cores: int,
+            spread: tuple[float, float, float] | None) -> dict:
     """Burst waves at each concurrency (and the spread mode at the largest), with the servers' CPU per session."""
     for backend in warm:  # warm every process's caches (geometry, catalogue) once, as a live site would be
-        asyncio.run(wave(backend, 1))
+        asyncio.run(wave(backend, 1, page))
     rows = []
     for sessions in levels:
         cpu0, client0 = cpu_seconds(pids), _own_cpu()
         # One session is the baseline: three in turn, so one slow sample does not set every ratio.
-        results = [r for _ in range(3) for r in asyncio.run(wave(url, 1))] if sessions == 1 else asyncio.run(wave(url, sessions))
+        results = [r for _ in range(3) for r in asyncio.run(wave(url, 1, page))] if sessions == 1 else asyncio.run(wave(url, sessions, page))
         row = summarise(results)
         row["sessions"] = sessions
         row["cpu_s_per_session"] = (cpu_seconds(pids) - cpu0) / len(results)
@@ -143,7 +149,7 @@ def measure(url: str, levels: list[int], warm: list[str], pids: list[int], cores
         window, low, high = spread
         sessions = levels[-1]
         cpu0 = cpu_seconds(pids)
-        row = summarise(asyncio.run(spread_wave(url, sessions, window, (low, high))))
+        row = summarise(asyncio.run(spread_wave(url, page, sessions, window, (low, high))))
         row.update(sessions=sessions, window_s=window, think_s=[low, high], cpu_s_per_session=(cpu_seconds(pids) - cpu0) / sessions)
         out["spread"] = row
         print(f"    spread: {sessions} visitors over {window:g} s, {low:g}-{high:g} s between load and change: p95 "
@@ -151,13 +157,13 @@ def measure(url: str, levels: list[int], warm: list[str], pids: list[int], cores
     return out
 
 
-def direct_server(db: Path, run: Path):
+def direct_server(db: Path, run: Path, script: str = "app.py"):
     from serve import STREAMLIT_FLAGS, wait_for
 
     port = free_port()
     flags = [f"--{k}={v}" for k, v in {**STREAMLIT_FLAGS, "server.port": str(port)}.items()]
     log = (run / "direct.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", *flags], cwd=REPO,
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, *flags], cwd=REPO,
                             env={**os.environ, "SNA_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for(f"http://127.0.0.1:{port}/_stcore/health")
@@ -172,6 +178,7 @@ def main() -> int:
     parser.add_argument("--sessions", default="1,5,10,20")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--only", choices=["direct", "proxy"], default=None)
+    parser.add_argument("--app", choices=sorted(APPS), default="explorer", help="floor: Streamlit's own floor (bench/floor_app.py)")
     parser.add_argument("--spread-window", type=float, default=20.0, help="seconds over which the spread visitors arrive (0: no spread mode)")
     parser.add_argument("--think", default="2,6", help="seconds between load and change in the spread mode: low,high")
     args = parser.parse_args()
@@ -183,12 +190,13 @@ def main() -> int:
 
     db = settings().db_path
     run = Path(tempfile.mkdtemp(prefix="sna-bench-load-"))
-    report = {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg(), "page": PAGE, "levels": levels}
+    script, page = APPS[args.app]
+    report = {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg(), "app": args.app, "page": page, "levels": levels}
     if args.only in (None, "direct"):
         print("One Streamlit process, directly:", flush=True)
-        proc, url = direct_server(db, run)
+        proc, url = direct_server(db, run, script)
         try:
-            report["direct"] = measure(url, levels, [url], [proc.pid], 1, spread)  # one process: one core at most
+            report["direct"] = measure(url, page, levels, [url], [proc.pid], 1, spread)  # one process: one core at most
         finally:
             proc.terminate()
             proc.wait(timeout=20)
@@ -196,15 +204,15 @@ def main() -> int:
         print(f"nginx in front of {args.processes} Streamlit processes:", flush=True)
         port = free_port()
         base = free_ports(args.processes)
-        site = launch(args.processes, "127.0.0.1", port, base, run, db)
+        site = launch(args.processes, "127.0.0.1", port, base, run, db, script)
         try:
-            report["proxy"] = measure(f"http://127.0.0.1:{port}", levels, [f"http://127.0.0.1:{base + i}" for i in range(args.processes)],
+            report["proxy"] = measure(f"http://127.0.0.1:{port}", page, levels, [f"http://127.0.0.1:{base + i}" for i in range(args.processes)],
                                       [child.pid for child in site.children], min(args.processes, os.cpu_count() or 1), spread)
         finally:
             site.stop()
     results = HERE / "results"
     results.mkdir(exist_ok=True)
-    (results / "load.json").write_text(json.dumps(report, indent=1))
+    (results / ("load.json" if args.app == "explorer" else f"load-{args.app}.json")).write_text(json.dumps(report, indent=1))
     for name in ("direct", "proxy"):
         if name in report:
             rows, base = report[name]["burst"], report[name]["burst"][0]["p95_s"]

@@ -174,7 +174,8 @@ class Site:
         shutil.rmtree(self.frontend, ignore_errors=True)
 
 
-def launch(processes: int, address: str, port: int, base_port: int, run: Path, db_path: Path) -> Site:
+def launch(processes: int, address: str, port: int, base_port: int, run: Path, db_path: Path,
+           script: str = "app.py") -> Site:
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     if not Path(nginx).exists():
         raise SystemExit("nginx is not installed: bash scripts/setup.sh --host (or apt-get install -y nginx)")
@@ -192,7 +193,7 @@ def launch(processes: int, address: str, port: int, base_port: int, run: Path, d
     try:
         for backend in backends:
             flags = [f"--{k}={v}" for k, v in {**STREAMLIT_FLAGS, "server.port": str(backend)}.items()]
-            site.start([sys.executable, "-m", "streamlit", "run", "app.py", *flags], f"streamlit-{backend}.log", env)
+            site.start([sys.executable, "-m", "streamlit", "run", script, *flags], f"streamlit-{backend}.log", env)
         for backend in backends:
             wait_for(f"http://127.0.0.1:{backend}/_stcore/health")
         conf = run / "nginx.conf"
