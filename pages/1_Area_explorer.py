@@ -130,7 +130,7 @@ with map_col:
                   height=540, alt=f"Map of {ind['title']} by {ex.LEVELS[level_key].noun}; the ranked table below lists the same values.")
 with legend_col, st.container(key="legend"):
     st.markdown(f"**{fmt.sentence(ind['unit'])}**")
-    st.table(charts.legend_styler(classes.legend))
+    st.html(charts.legend_html(classes.legend))
     st.caption(f"{schemes[scheme]}, {fmt.plural(len(frame), ex.LEVELS[level_key].noun)}. "
                f"{'Darker is worse.' if ind['polarity'] != 'neutral' else 'Darker is higher (neither better nor worse).'} "
                "Black lines: local authority boundaries.")

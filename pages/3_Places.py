@@ -82,7 +82,7 @@ with map_col:
                   alt=f"Map of impact areas and Step Together routes over {ind['title']}")
 with legend_col:
     st.markdown(f"**{ind['title']}** ({ind['unit']})")
-    st.table(charts.legend_styler(classes.legend))
+    st.html(charts.legend_html(classes.legend))
     st.caption(f"Quintiles of {len(frame)} neighbourhoods. Source: {ind['publisher']} ({ind['vintage']}), {ind['licence']}.")
     st.markdown("**Black outlines**: impact areas (approximate extents).  \n**Purple dots and lines**: Step Together routes drawn "
                 "from their locality only (approximate).  \n**Blue lines**: imported route lines.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from sna.analysis import classify as mapview, formatting as fmt, headlines as hl, profile as pf, search as sr, stats, values as va
-from sna.ui import maps
+from sna.ui import charts, maps
 from sna.registry import sources
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,10 +227,10 @@ def test_methods_page(built_db, cat):
 def test_explorer_default_and_indicator_change(built_db):
     at = run(EXPLORER)
     assert at.subheader[0].value == "Violence with injury (IoD2025)"
-    before = at.table[0].value.to_dict()
+    before = legend_rows(at).to_dict()
     at.selectbox(key="indicator").set_value("police_serious_violence_rate").run()
     assert not at.exception
-    assert at.table[0].value.to_dict() != before
+    assert legend_rows(at).to_dict() != before
     top = ranked_rows(at)  # the top rows until "Show all", as a plain table of text
     assert len(top) == 25 and top["Rank"].iloc[0] == "1" and not at.dataframe
     assert "Rank 1 to 25 of 1,680" in texts(at)
@@ -240,6 +241,52 @@ def test_explorer_default_and_indicator_change(built_db):
     assert top[value].tolist() == fmt.format_values(ranked[value].head(25).tolist(), "per 1,000 residents per month")
     assert top["Area"].tolist() == ranked["Area"].head(25).tolist()
     assert len(at.selectbox(key="area").options) == 1680  # the list under the table offers the rows shown
+
+
+class _TableCells(HTMLParser):
+    """The text of each cell of an HTML table, row by row (the standard library's parser: no extra package)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_table(markup: str) -> pd.DataFrame:
+    cells = _TableCells()
+    cells.feed(markup)
+    return pd.DataFrame(cells.rows[1:], columns=cells.rows[0])
+
+
+def legend_rows(at) -> pd.DataFrame:
+    """The map legend shown (an HTML table drawn with st.html), one row per class, as text."""
+    return html_table(next(h.value for h in at.html if "<table" in h.value))
+
+
+def test_legend_html_escapes_text_and_checks_colours():
+    """The legend is markup built by the app: bounds are escaped and only #rrggbb colours are used."""
+    legend = pd.DataFrame({"colour": ["#fee5d9", "red;background:url(http://x)"], "from": ["<script>x</script>", "1"],
+                           "to": ["2", "3 & 4"], "areas": [1234, 5]})
+    markup = charts.legend_html(legend)
+    assert "<script>" not in markup and "&lt;script&gt;" in markup and "3 &amp; 4" in markup
+    assert "url(" not in markup and "background:#fee5d9" in markup and "background:#ffffff" in markup
+    rows = html_table(markup)
+    assert rows.columns.tolist() == ["Colour", "From", "To", "Areas"] and rows["Areas"].tolist() == ["1,234", "5"]
 
 
 def ranked_rows(at):
@@ -255,7 +302,7 @@ def test_explorer_levels(built_db, level, count):
     ranked = ranked_rows(at)
     assert len(ranked) == min(count, 25) if count > 400 else len(ranked) == count
     assert len(at.selectbox(key="area").options) == len(ranked)
-    assert at.table[0].value["Areas"].map(lambda s: int(s.replace(",", ""))).sum() == count
+    assert legend_rows(at)["Areas"].map(lambda s: int(s.replace(",", ""))).sum() == count
 
 
 @pytest.mark.parametrize("scheme", ["quantiles", "natural_breaks", "equal_interval"])
@@ -263,7 +310,7 @@ def test_explorer_schemes_and_classes(built_db, scheme):
     at = run(EXPLORER)
     at.selectbox(key="scheme").set_value(scheme).run()
     at.slider(key="k").set_value(7).run()
-    assert not at.exception and len(at.table[0].value) == 7
+    assert not at.exception and len(legend_rows(at)) == 7
 
 
 def test_explorer_filter_and_empty_filter(built_db):

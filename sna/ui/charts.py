@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -53,10 +56,22 @@ def spine_figure(sp: pd.DataFrame, area_name: str, lad_name: str | None, region_
     return fig
 
 
-def legend_styler(legend: pd.DataFrame):
-    """The legend as a pandas Styler: a colour swatch cell, class bounds and counts (no HTML from data)."""
-    frame = pd.DataFrame({"Colour": [""] * len(legend), "From": legend["from"], "To": legend["to"],
-                          "Areas": [f"{n:,}" for n in legend["areas"]]})
-    colours = list(legend["colour"])
-    return (frame.style.apply(lambda col: [f"background-color: {c}" for c in colours], subset=["Colour"])
-            .hide(axis="index"))
+_HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def legend_html(legend: pd.DataFrame) -> str:
+    """The map legend as a small HTML table built here (a swatch, class bounds, counts). Every text is escaped
+    and every colour must be #rrggbb, so nothing from data becomes markup. It replaced a pandas Styler in
+    st.table, whose rendering was the largest single cost of an explorer rerun (5 ms; issue 13)."""
+    cell = 'style="padding:2px 8px;border-bottom:1px solid #e5e8eb;text-align:{}"'
+    rows = []
+    for colour, low, high, count in zip(legend["colour"], legend["from"], legend["to"], legend["areas"]):
+        swatch = colour if _HEX_COLOUR.fullmatch(str(colour)) else "#ffffff"
+        rows.append(f'<tr><td {cell.format("left")}><span style="display:inline-block;width:1.6em;height:1em;'
+                    f'background:{swatch};border:1px solid #8a949e" role="img" aria-label="colour {swatch}"></span></td>'
+                    f'<td {cell.format("left")}>{html.escape(str(low))}</td><td {cell.format("left")}>{html.escape(str(high))}</td>'
+                    f'<td {cell.format("right")}>{int(count):,}</td></tr>')
+    head = "".join(f'<th scope="col" {cell.format(a)}>{t}</th>' for t, a in
+                   (("Colour", "left"), ("From", "left"), ("To", "left"), ("Areas", "right")))
+    return (f'<table style="border-collapse:collapse;font-size:0.9rem;width:100%"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
