@@ -11,7 +11,7 @@ from sna.analysis import formatting as fmt, methods, profile as pf, search as sr
 from sna.analysis.classify import scheme_labels
 from sna.errors import ChoiceError
 from sna.ui import charts, maps
-from sna.ui import evidence, state
+from sna.ui import evidence, state, views
 
 DEFAULT_INDICATOR = "iod25_violence_with_injury"
 
@@ -19,7 +19,7 @@ DEFAULT_INDICATOR = "iod25_violence_with_injury"
 def likely_map_levels() -> list[str]:
     """The level the map will likely draw first (this session's choice, else the default indicator's)."""
     ss = st.session_state
-    level = ex.drawn_level(ui.catalogue(), ss.get("indicator", DEFAULT_INDICATOR), ss.get("level", "lsoa"))
+    level = views.drawn_level(str(ss.get("indicator", DEFAULT_INDICATOR)), str(ss.get("level", "lsoa")), ui.version())
     return [level] if level else []
 
 
@@ -29,38 +29,6 @@ ui.page_setup("Area explorer", map_levels=likely_map_levels)
 FULL_LIST, TOP_ROWS = 400, 25
 con = ui.cursor()
 db_version = ui.version()  # cache key: the database file in use
-
-
-# Caching on purpose: each view's values, ranked table and classes are computed once per server process
-# and shared read-only between reruns and sessions (cache_resource: no copy per rerun; nothing here modifies
-# them). cache_data unpickled a copy of each on every rerun (issue 13: CPU per session).
-@st.cache_resource(show_spinner=False, max_entries=64)
-def values(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], built: str):
-    cat = ui.catalogue()
-    return ex.area_values(ui.cursor(), ex.indicator(cat, indicator_id), level_key, list(lad_codes))
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def ranked(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], built: str):
-    """The view's ranked table (sorting it on every rerun was a tenth of a session's CPU)."""
-    return ex.ranked_table(values(indicator_id, level_key, lad_codes, built), ex.indicator(ui.catalogue(), indicator_id))
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def view_classes(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], scheme: str, k: int, built: str):
-    """The view's classes: one classification for the legend and the map."""
-    frame = values(indicator_id, level_key, lad_codes, built)
-    return ex.map_classes(frame["value"], ex.indicator(ui.catalogue(), indicator_id), scheme, k)
-
-
-# The map's per-area classes and tooltip values (32,844 of each for England) are shared read-only
-# between reruns and sessions showing the same view (cache_resource: no copy per rerun).
-@st.cache_resource(show_spinner=False, max_entries=32)
-def map_values(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], scheme: str, k: int, built: str) -> dict:
-    ind = ex.indicator(ui.catalogue(), indicator_id)
-    frame = values(indicator_id, level_key, lad_codes, built)
-    classes = view_classes(indicator_id, level_key, lad_codes, scheme, k, built)
-    return maps.indicator_layer(maps.geometry_index(ex.db_level(ind, level_key)), frame, classes, ind, level_key)
 
 
 def select_area(code: str | None, level: str | None) -> None:
@@ -112,19 +80,19 @@ st.caption(f"Unit: {ind['unit']}. Higher is {ex.POLARITY_WORDS.get(ind['polarity
            "local authorities in the sidebar; hover over the map for values; click an area, or find or pick one below "
            "the map, to open its profile.")
 try:
-    frame = values(indicator_id, level_key, tuple(lad_codes), db_version)
+    frame = views.area_values(indicator_id, level_key, tuple(lad_codes), db_version)
 except ChoiceError as exc:
     st.info(str(exc))
     st.stop()
 
 level = ex.db_level(ind, level_key)
-classes = view_classes(indicator_id, level_key, tuple(lad_codes), scheme, k, db_version)
+classes = views.classes(indicator_id, level_key, tuple(lad_codes), scheme, k, db_version)
 selected = st.session_state.get("selected")
 
 map_col, legend_col = st.columns([3, 1], gap="medium")
 with map_col:
     # Geometry goes to the browser once per level; each rerun sends only classes and tooltip values.
-    maps.area_map(key="map", level=level, values=map_values(indicator_id, level_key, tuple(lad_codes), scheme, k, db_version),
+    maps.area_map(key="map", level=level, values=views.map_values(indicator_id, level_key, tuple(lad_codes), scheme, k, db_version),
                   focus=ui.areas("lad", lad_codes), on_pick=lambda pick: maps.apply_pick(st.session_state, pick, level),
                   selected=[selected[0]] if selected and selected[1] == level else [], chosen=st.session_state.get("map_chosen", []),
                   height=540, alt=f"Map of {ind['title']} by {ex.LEVELS[level_key].noun}; the ranked table below lists the same values.")
@@ -190,7 +158,7 @@ st.divider()
 with st.container(key="ranked"):
     noun = ex.LEVELS[level_key].noun
     st.subheader(f"Ranked {fmt.plural_word(noun)}")
-    table = ranked(indicator_id, level_key, tuple(lad_codes), db_version)
+    table = views.ranked(indicator_id, level_key, tuple(lad_codes), db_version)
     top_only = len(table) > FULL_LIST and not st.toggle(f"Show all {fmt.plural(len(table), noun)} (sortable)", key="ranked_all")
     shown = table.head(TOP_ROWS) if top_only else table
     if top_only:

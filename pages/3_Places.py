@@ -11,17 +11,12 @@ from geo import from_wkb
 from sna import db, ui
 from sna.analysis import corridors as co, values as ex
 from sna.errors import ChoiceError, ImportFileError
-from sna.ui import charts, maps, overlays
+from sna.ui import charts, maps, overlays, views
 from sna.userfiles import validate_route_upload
 
 ui.page_setup("Places", map_levels=list)  # no level known yet: the library and LA outlines
 con = ui.cursor()
 db_version = ui.version()  # cache key: the database file in use
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def lsoa_values(indicator_id: str, lad_codes: tuple[str, ...], built: str):
-    return ex.area_values(ui.cursor(), ex.indicator(ui.catalogue(), indicator_id), "lsoa", list(lad_codes))
 
 
 if not db.has_table(con, "routes") or not db.has_table(con, "places"):
@@ -66,13 +61,13 @@ if uploaded is not None and not routes.empty:
 # --- overview map ----------------------------------------------------------------------------
 ind = ex.indicator(cat, indicator_id)
 try:
-    frame = lsoa_values(indicator_id, tuple(lad_codes), db_version)
+    frame = views.area_values(indicator_id, "lsoa", tuple(lad_codes), db_version)
 except ChoiceError as exc:
     st.info(str(exc))
     st.stop()
 level = ex.db_level(ind, "lsoa")
-classes = ex.map_classes(frame["value"], ind, "quantiles", 5)
-base = maps.indicator_layer(maps.geometry_index(level), frame, classes, ind, "lsoa")
+classes = views.classes(indicator_id, "lsoa", tuple(lad_codes), "quantiles", 5, db_version)
+base = views.map_values(indicator_id, "lsoa", tuple(lad_codes), "quantiles", 5, db_version)
 focus = ui.areas("lad", lad_codes)
 route_lines = overlays.route_paths(routes)
 map_col, legend_col = st.columns([3, 1], gap="medium")
