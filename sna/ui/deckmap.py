@@ -25,6 +25,9 @@ CSS = """
 .sna-map { position: relative; width: 100%; }
 .sna-map-canvas { position: relative; width: 100%; background: #f4f6f8; border: 1px solid #d5dbe1;
                   border-radius: 4px; overflow: hidden; touch-action: none; }
+.sna-map-ids, .sna-map-paint { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
+.sna-map-ids { opacity: 0; }
+.sna-map-paint { pointer-events: none; }
 .sna-map-frame { position: absolute; inset: 0; pointer-events: none; z-index: 1; }
 .sna-map-frame .deck-tooltip { display: none; }
 .sna-map-bar { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; margin-top: .35rem;
