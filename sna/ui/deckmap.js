@@ -499,6 +499,7 @@ export default function (component) {
           onAfterRender: ({ gl }) => {
             if (!allLoaded(state.deckgl)) return;
             readIds(state, gl);
+            state.idFrames = (state.idFrames || 0) + 1;
             paint(state);
             markDrawn(state);
           },
