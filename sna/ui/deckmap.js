@@ -498,9 +498,12 @@ export default function (component) {
           getCursor: ({ isHovering }) => (isHovering ? "pointer" : "grab"),
           onAfterRender: ({ gl }) => {
             if (!allLoaded(state.deckgl)) return;
+            const t0 = performance.now();
             readIds(state, gl);
-            state.idFrames = (state.idFrames || 0) + 1;
+            const t1 = performance.now();
             paint(state);
+            state.idFrames = (state.idFrames || 0) + 1;
+            state.idTiming = { read: t1 - t0, paint: performance.now() - t1 };  // bench_map prints them
             markDrawn(state);
           },
           onError: (error) => { state.root.dataset.error = String(error && error.message); },
