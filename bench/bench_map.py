@@ -10,6 +10,8 @@
    (the page's Rerun button), both until the script run is shown and the map drawn; with each one's
    phases by the page's clock (the click, the first, largest and last websocket message, the map's
    script called and its frame drawn, the bench seeing it), medians in ms after the click.
+4. A pan frame: a drag's pointer move to the animation frame after the one that drew it (median of 8),
+   with the last frame's read-back and paint of the areas' id image.
 
 Usage: python bench/bench_map.py [--rounds 3] [--no-explorer] [--proxy: the explorer through nginx too]   (SNA_DB picks the build; for England:
 SNA_DB=/tmp/map-england.duckdb SNA_BENCH_INDICATORS=iod19_imd_score,iod19_income_rank python bench/bench_map.py
