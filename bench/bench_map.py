@@ -10,6 +10,8 @@
    (the page's Rerun button), both until the script run is shown and the map drawn; with each one's
    phases by the page's clock (the click, the first, largest and last websocket message, the map's
    script called and its frame drawn, the bench seeing it), medians in ms after the click.
+4. A pan frame: a drag's pointer move to the animation frame after the one that drew it (median of 8),
+   with the last frame's read-back and paint of the areas' id image.
 
 Usage: python bench/bench_map.py [--rounds 3] [--no-explorer] [--proxy: the explorer through nginx too]   (SNA_DB picks the build; for England:
 SNA_DB=/tmp/map-england.duckdb SNA_BENCH_INDICATORS=iod19_imd_score,iod19_income_rank python bench/bench_map.py
@@ -122,6 +124,29 @@ def _finished(page, runs_before: str, map_after: int | None, timeout_ms: int = 1
     }""", arg=[runs_before, map_after], timeout=timeout_ms, polling=20)
 
 
+PAN_INIT = """() => { const s = globalThis.__snaMaps.map, b = (globalThis.__snaPan = { moves: [] });
+  s.container.addEventListener("pointermove", (e) => { if (!e.buttons) return; const t0 = performance.now();
+    requestAnimationFrame(() => requestAnimationFrame(() => b.moves.push(performance.now() - t0))); }, true); }"""
+
+
+def pan_frame_ms(page, moves: int = 8) -> tuple[float, dict]:
+    """Median ms from a drag's pointer move to the animation frame after the one that drew the moved map
+    (the map's frame callbacks were queued before the bench's, so they ran first; the next frame waits
+    for the GPU process to have rasterised it, as software WebGL does that after the script): a pan frame."""
+    page.evaluate(PAN_INIT)
+    box = page.locator(".sna-map-canvas").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(moves):
+        page.mouse.move(x + 12 * (i + 1), y + 5 * (i + 1))
+        page.wait_for_timeout(700)
+    page.mouse.up()
+    got = page.evaluate("() => globalThis.__snaPan.moves")
+    last = page.evaluate("() => globalThis.__snaMaps.map.idTiming || {}")  # the areas' id image, where the map has one
+    return (statistics.median(got) if got else float("nan")), last
+
+
 def interactions(browser, url: str, rounds: int) -> dict:
     """Indicator changes and no-op reruns on the map page, alternating: seconds and websocket bytes."""
     page = browser.new_page(viewport={"width": 1280, "height": 800})
@@ -156,8 +181,9 @@ def interactions(browser, url: str, rounds: int) -> dict:
         phases["change"].append(page.evaluate(PHASES, True))
         page.wait_for_timeout(300)
     drawn_from = page.evaluate("() => globalThis.__snaMaps.map.data.geo.split('/').pop()")
+    pan, pan_parts = pan_frame_ms(page)
     page.close()
-    return {"drawn_from": drawn_from, "change_s": statistics.median(change_s), "noop_s": statistics.median(noop_s),
+    return {"drawn_from": drawn_from, "pan_ms": pan, "pan_parts": pan_parts, "change_s": statistics.median(change_s), "noop_s": statistics.median(noop_s),
             "change_bytes": statistics.median(change_bytes), "noop_bytes": statistics.median(noop_bytes),
             "change_all": [round(x, 3) for x in change_s], "noop_all": [round(x, 3) for x in noop_s],
             "change_js_s": statistics.median(change_js),
@@ -264,6 +290,9 @@ def main() -> None:
           f"ratio {acts['change_s'] / acts['noop_s']:.2f} (target <= 1.5); runs {acts['change_all']} vs {acts['noop_all']}")
     print(f"  of the change, in the map's script (data in to recoloured frame drawn): {acts['change_js_s'] * 1000:.0f} ms; "
           f"areas drawn from {acts['drawn_from']}")
+    parts = acts["pan_parts"]
+    print(f"  a pan frame (drag move to the frame after the one drawn, median): {acts['pan_ms']:.0f} ms"
+          + (f"; of the last one, reading the id image back {parts['read']:.0f} ms, painting it {parts['paint']:.0f} ms" if parts else ""))
     for kind, ph in acts["phases"].items():  # medians, ms after the click, by the page's clock
         print(f"  {kind} phases (ms after the click): first message {ph['first']:.0f}, largest message ({ph['bytes']:,.0f} B) "
               f"{ph['big']:.0f}" + (f", map called {ph['called']:.0f}, map drawn {ph['drawn']:.0f}" if kind == "change" else "")

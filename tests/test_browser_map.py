@@ -16,6 +16,15 @@ pytestmark = pytest.mark.browser
 MAP = ".sna-map[data-drawn]"
 
 
+ID_FRAMES = "() => globalThis.__snaMaps.map.idFrames"
+# What the page shows at (lon, lat): the painted canvas's pixel there and the colour the data gives that area.
+SHOWN = """([lon, lat]) => { const s = globalThis.__snaMaps.map, [x, y] = s.deckgl.getViewports()[0].project([lon, lat]);
+    const k = s.paintCanvas.width / s.paintCanvas.clientWidth, i = Math.round(y * k) * s.paintCanvas.width + Math.round(x * k);
+    const a = (s.ids[i] & 0xffffff) - 1, px = s.paintCanvas.getContext("2d").getImageData(Math.round(x * k), Math.round(y * k), 1, 1).data;
+    const d = s.data, c = d.cls[a], want = d.grey && d.grey[a] ? d.greycol : c < 0 ? d.nodata : d.pal[c];
+    return { code: s.geo.codes[a], shown: [...px].slice(0, 3), want: want.slice(0, 3) }; }"""
+
+
 def map_version(page) -> int:
     return page.evaluate("() => (globalThis.__snaMaps && globalThis.__snaMaps.map) ? globalThis.__snaMaps.map.version : 0")
 
@@ -96,7 +105,7 @@ def test_click_opens_profile_at_every_level(browser, served_app, con, artifacts)
     page.close()
 
 
-def test_indicator_change_sends_no_geometry(browser, served_app, artifacts):
+def test_indicator_change_sends_no_geometry(browser, served_app, con, artifacts):
     from conftest import new_page
 
     page, log = new_page(browser, 1280, 900)
@@ -123,6 +132,7 @@ def test_indicator_change_sends_no_geometry(browser, served_app, artifacts):
     assert page.locator(".st-key-legend table").inner_text() != legend_before
     assert len(geometry_requests) == geometry_files + 1  # the 2011 LSOAs: a new level, fetched once
     before, mark = map_version(page), len(frames)
+    id_frames = page.evaluate(ID_FRAMES)
     scheme = page.locator(".st-key-scheme [role='combobox']")
     scheme.scroll_into_view_if_needed()
     scheme.click()
@@ -132,6 +142,10 @@ def test_indicator_change_sends_no_geometry(browser, served_app, artifacts):
     wait_for_app(page)
     recolour = sum(frames[mark:])
     assert len(geometry_requests) == geometry_files + 1  # same level: nothing fetched again
+    assert page.evaluate(ID_FRAMES) == id_frames  # a recolour repaints the areas without drawing their polygons
+    code, _, lon, lat = roomiest(con, "lsoa11")
+    shown = page.evaluate(SHOWN, [lon, lat])
+    assert shown["code"] == code and shown["shown"] == shown["want"]  # the area shows its new class colour
     print(f"websocket bytes: first load {first_load:,}, indicator change {change:,}, scheme change {recolour:,}")
     assert recolour < 300_000  # the page's deltas (table, lists, map values); the LSOA geometry file alone is ~320 kB
     page.locator(".sna-map-canvas").scroll_into_view_if_needed()
@@ -148,8 +162,9 @@ def test_phone_shows_whole_map(browser, served_app, artifacts):
     page.wait_for_timeout(1500)
     box = page.locator(".sna-map-canvas").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 0.5 and box["width"] > 300
-    canvases = [c.bounding_box() for c in page.locator(".sna-map-canvas canvas").all()]  # the areas, then the LA outlines
-    assert len(canvases) == 2 and all(c["width"] <= box["width"] + 0.5 for c in canvases)
+    # the areas' id image (invisible, takes the pointer), the painted areas, then the LA outlines
+    canvases = [c.bounding_box() for c in page.locator(".sna-map-canvas canvas").all()]
+    assert len(canvases) == 3 and all(c["width"] <= box["width"] + 0.5 for c in canvases)
     page.screenshot(path=str(artifacts / "map_phone.png"))
     assert log.unexplained() == []
     page.close()

@@ -141,3 +141,22 @@ def test_old_geometry_files_are_pruned_after_a_day(tmp_path):
     gone = ["areas-lsoa21-0123456789ab.bin", "areas-lsoa21-db1-old.bin"]
     assert deckmap.prune_geometry(tmp_path, keep="areas-lsoa21-db1-new.bin", now=now) == gone
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(set(ages) - set(gone))
+
+
+def test_sent_script_parses_without_its_comments(tmp_path):
+    """The map's script is sent without comment lines and indentation: what is sent still parses as a module."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from sna.ui import deckmap
+
+    source = deckmap.SOURCE.read_text(encoding="utf-8")
+    sent = deckmap.script_text(source)
+    assert len(sent) < 0.85 * len(source) and "export default function" in sent
+    if not shutil.which("node"):
+        pytest.skip("node is not installed")
+    path = tmp_path / "map.mjs"
+    path.write_text(sent, encoding="utf-8")
+    subprocess.run(["node", "--check", str(path)], check=True)

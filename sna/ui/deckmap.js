@@ -88,36 +88,109 @@ function tooltipText(state, area) {
   return lines.join("\n");
 }
 
-function layers(state) {
-  const { deck, geo, outline, data } = state;
-  const palette = data.pal, nodata = data.nodata;
-  const selected = new Set((data.sel || []).map((c) => geo.index.get(c)));
-  const multi = new Set((data.multi || []).map((c) => geo.index.get(c)));
-  const out = [
-    new deck.PolygonLayer({
-      id: "areas", data: geo.parts, getPolygon: (p) => p.polygon, positionFormat: "XY", _normalize: true,
-      filled: true, stroked: false, pickable: true, autoHighlight: true, highlightColor: [30, 60, 90, 110],
-      opacity: data.opacity === undefined ? 1 : data.opacity,
-      getFillColor: (p) => {
-        const c = data.cls[p.a];
-        if (c === undefined || c < -1) return [0, 0, 0, 0];
-        if (data.grey && data.grey[p.a]) return data.greycol;  // one 2011 shape for several 2021 values
-        return c < 0 ? nodata : palette[c];
-      },
-      updateTriggers: { getFillColor: state.version },
-    }),
-  ];
-  const ring = (ids, id, colour, width) => new deck.PolygonLayer({
-    id, data: geo.parts.filter((p) => ids.has(p.a)), getPolygon: (p) => p.polygon, positionFormat: "XY",
-    filled: false, stroked: true, getLineColor: colour, lineWidthMinPixels: width, pickable: false,
+// --- The areas as an id image -------------------------------------------------------------------
+// The areas' deck draws each area in an id colour (its index + 1 in RGB, alpha 255) only when the view
+// or the geometry changes, and that frame's pixels are read back once (in onAfterRender, before the
+// drawing buffer is discarded). Its canvas is invisible (it keeps the pointer events: picking, drag,
+// zoom); the visible areas are a 2D canvas painted from the ids through a colour table per rerun.
+// A recolour (classes, palette, opacity, hover) is then O(pixels), not a re-rasterisation of every
+// polygon: in software WebGL England's 350k triangles took ~190 ms per recolour. Exact because the
+// areas' canvas has no multisampling and no blending (alpha 1): a pixel is one area's id or 0.
+const HIGHLIGHT = [30, 60, 90, 110];
+
+function idLayer(state) {
+  const { deck, geo } = state;
+  return new deck.PolygonLayer({
+    id: "areas", data: geo.parts, getPolygon: (p) => p.polygon, positionFormat: "XY", _normalize: true,
+    filled: true, stroked: false, pickable: true, autoHighlight: false, opacity: 1,
+    getFillColor: (p) => [(p.a + 1) & 255, ((p.a + 1) >> 8) & 255, ((p.a + 1) >> 16) & 255, 255],
   });
-  if (multi.size) out.push(ring(multi, "multi", [230, 0, 126], 3));
-  if (selected.size) out.push(ring(selected, "selected", [0, 90, 181], 4));
-  state.overlays = {};
-  for (const spec of data.overlays || []) {
-    state.overlays[`ov-${spec.id}`] = spec;
-    out.push(overlayLayer(deck, spec));
+}
+
+// RGBA bytes as one little-endian Uint32 (the ImageData's layout seen through a Uint32Array).
+const packed = (r, g, b, a) => ((Math.round(a) << 24) | (b << 16) | (g << 8) | r) >>> 0;
+
+// The colour of each area (index + 1; 0 is the background) as deck.gl drew it: the class colour with
+// its alpha times the opacity, transparent outside the chosen areas.
+function buildLut(state) {
+  const d = state.data, n = state.geo.codes.length, opacity = d.opacity === undefined ? 1 : d.opacity;
+  const lut = new Uint32Array(n + 1);
+  for (let a = 0; a < n; a++) {
+    const c = d.cls[a];
+    if (c === undefined || c < -1) continue;
+    const col = d.grey && d.grey[a] ? d.greycol : c < 0 ? d.nodata : d.pal[c];  // grey: one 2011 shape for several 2021 values
+    lut[a + 1] = packed(col[0], col[1], col[2], (col.length > 3 ? col[3] : 255) * opacity);
   }
+  state.lut = lut;
+  state.lutHover = null;
+  highlight(state);
+}
+
+// Hover: the highlight colour blended over the area's fill, as deck.gl's autoHighlight does it.
+function highlight(state) {
+  if (state.lutHover) state.lut[state.lutHover[0]] = state.lutHover[1];
+  state.lutHover = null;
+  const a = state.hover;
+  if (a === null || a === undefined || !state.lut || !state.lut[a + 1]) return;
+  const old = state.lut[a + 1], ca = (old >>> 24) / 255, ha = HIGHLIGHT[3] / 255;
+  const alpha = ha + ca * (1 - ha), t = ha / alpha;
+  const mix = (k) => Math.round(((old >>> (8 * k)) & 255) * (1 - t) + HIGHLIGHT[k] * t);
+  state.lut[a + 1] = packed(mix(0), mix(1), mix(2), alpha * 255);
+  state.lutHover = [a + 1, old];
+}
+
+// Read the frame the areas' deck has just drawn (rows bottom-up in GL) into ids, top row first.
+function readIds(state, gl) {
+  const w = gl.drawingBufferWidth, h = gl.drawingBufferHeight;
+  if (!state.pixels || state.pixels.length !== 4 * w * h) {
+    state.pixels = new Uint8Array(4 * w * h);
+    state.ids = new Uint32Array(w * h);
+  }
+  const bound = gl.getParameter(gl.READ_FRAMEBUFFER_BINDING);
+  if (bound) gl.bindFramebuffer(gl.READ_FRAMEBUFFER, null);
+  gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, state.pixels);
+  if (bound) gl.bindFramebuffer(gl.READ_FRAMEBUFFER, bound);
+  const rows = new Uint32Array(state.pixels.buffer);
+  for (let y = 0; y < h; y++) state.ids.set(rows.subarray((h - 1 - y) * w, (h - y) * w), y * w);
+  state.idSize = [w, h];
+  state.idGeo = state.idLayerGeo;
+}
+
+// The visible areas: every pixel's colour from its id through the table.
+function paint(state) {
+  const ids = state.ids, lut = state.lut, canvas = state.paintCanvas;
+  if (!ids || !lut || state.idGeo !== state.data.geo) return false;
+  const [w, h] = state.idSize;
+  if (canvas.width !== w || canvas.height !== h || !state.image) {
+    canvas.width = w;
+    canvas.height = h;
+    state.ctx = canvas.getContext("2d");
+    state.image = state.ctx.createImageData(w, h);
+    state.out = new Uint32Array(state.image.data.buffer);
+  }
+  const out = state.out, n = lut.length;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] & 0xffffff;
+    out[i] = id < n ? lut[id] : 0;
+  }
+  state.ctx.putImageData(state.image, 0, 0);
+  state.paintedVersion = state.version;
+  return true;
+}
+
+// Selection rings and the page's overlays are drawn above the areas, on the outline canvas.
+function ringLayers(state) {
+  const { deck, geo, data } = state;
+  const ring = (codes, id, colour, width) => {
+    const ids = new Set(codes.map((c) => geo.index.get(c)));
+    return new deck.PolygonLayer({
+      id, data: geo.parts.filter((p) => ids.has(p.a)), getPolygon: (p) => p.polygon, positionFormat: "XY",
+      filled: false, stroked: true, getLineColor: colour, lineWidthMinPixels: width, pickable: false,
+    });
+  };
+  const out = [];
+  if ((data.multi || []).length) out.push(ring(data.multi, "multi", [230, 0, 126], 3));
+  if ((data.sel || []).length) out.push(ring(data.sel, "selected", [0, 90, 181], 4));
   return out;
 }
 
@@ -131,9 +204,15 @@ const LABEL_STYLE = { getColor: [27, 38, 49], getTextAnchor: "middle", backgroun
 
 function frameLayers(state) {
   const { deck, outline, data } = state;
+  const out = [...ringLayers(state)];
+  for (const spec of data.overlays || []) {
+    out.push(overlayLayer(deck, spec, state.overHover && state.overHover.layer === `ov-${spec.id}` ? state.overHover.index : -1));
+  }
+  if (!outline) return out;
   const labelled = new Set(data.labels || []);
   const labels = outline.codes.map((c, i) => ({ c, i })).filter((x) => labelled.has(x.c) && outline.lon[x.i] !== null);
   return [
+    ...out,
     new deck.PolygonLayer({
       id: "la-outlines", data: outline.parts, getPolygon: (p) => p.polygon, positionFormat: "XY",
       filled: false, stroked: true, getLineColor: [40, 40, 40], lineWidthMinPixels: 1.5, pickable: false,
@@ -146,11 +225,6 @@ function frameLayers(state) {
 }
 
 function renderFrame(state, viewState) {
-  if (!state.outline) {
-    if (state.frameDeck) state.frameDeck.setProps({ layers: [] });
-    state.frameKey = null;
-    return;
-  }
   if (!state.frameDeck) {
     state.frameDeck = new state.deck.Deck({
       id: "sna-map-outlines", parent: state.frame, controller: false, views: new state.deck.MapView({ repeat: false }),
@@ -163,10 +237,14 @@ function renderFrame(state, viewState) {
       },
     });
   }
-  const key = `${state.data.outline}|${JSON.stringify(state.data.labels || [])}`;
+  const key = `${state.frameDataKey}|${state.overHover ? `${state.overHover.layer}:${state.overHover.index}` : ""}`;
   const props = {};
   if (viewState) props.viewState = viewState;
-  if (state.frameKey !== key) { state.frameKey = key; props.layers = frameLayers(state); }
+  if (state.frameKey !== key) {
+    state.frameKey = key;
+    props.layers = frameLayers(state);
+    if (!props.layers.length) state.frameDrawnKey = key;  // nothing to draw on it
+  }
   if (Object.keys(props).length) state.frameDeck.setProps(props);
 }
 
@@ -176,11 +254,10 @@ function allLoaded(deckInstance) {
   return !!(drawn && drawn.length && drawn.every((layer) => layer.isLoaded));
 }
 
-// The map counts as drawn for this data once the areas are drawn and, where there are outlines, the
-// outline canvas shows the current ones too.
+// The map counts as drawn for this data once the areas are painted with it and the outline canvas
+// shows the current outlines, rings and overlays.
 function markDrawn(state) {
-  if (!allLoaded(state.deckgl) || state.areasDrawnVersion !== state.version) return;
-  if (state.outline && state.frameDrawnKey !== state.frameKey) return;
+  if (state.paintedVersion !== state.version || state.frameDrawnKey !== state.frameKey) return;
   if (state.drawnVersion !== state.version) {
     state.drawnVersion = state.version;
     state.root.dataset.drawn = String(state.version);
@@ -192,6 +269,7 @@ function markDrawn(state) {
 
 // --- Overlays: small layers sent inline per rerun, as columns (flat [lon, lat, ...] coordinates) ---
 
+const OVERLAY_ROWS = new WeakMap();
 const colourOf = (spec, i) => (spec.c ? spec.pal[spec.c[i]] : spec.pal[0]);
 
 // A polygon part as rings of flat coordinates -> deck.gl's {positions, holeIndices}.
@@ -202,10 +280,13 @@ function polygonOf(rings) {
   return { positions, holeIndices };
 }
 
-function overlayLayer(deck, spec) {
+// Drawn on the outline canvas (no pointer events): picked there by position (overlayAt), and the
+// hovered feature of a clickable overlay highlighted by index, as autoHighlight did.
+function overlayLayer(deck, spec, highlighted = -1) {
   const n = (spec.lon || spec.paths || spec.rings || []).length;
-  const common = { id: `ov-${spec.id}`, data: Array.from({ length: n }, (_, i) => i), pickable: !!(spec.tip || spec.pick),
-                   autoHighlight: !!spec.pick, highlightColor: [255, 255, 255, 140] };
+  if (!OVERLAY_ROWS.has(spec)) OVERLAY_ROWS.set(spec, Array.from({ length: n }, (_, i) => i));  // one array per rerun's spec: a hover redraw reuses the attributes
+  const common = { id: `ov-${spec.id}`, data: OVERLAY_ROWS.get(spec), pickable: !!(spec.tip || spec.pick),
+                   highlightedObjectIndex: spec.pick ? highlighted : -1, highlightColor: [255, 255, 255, 140] };
   if (spec.type === "points") {
     return new deck.ScatterplotLayer({
       ...common, getPosition: (i) => [spec.lon[i], spec.lat[i]], getFillColor: (i) => colourOf(spec, i),
@@ -231,16 +312,46 @@ function overlayLayer(deck, spec) {
   });
 }
 
-function overlayTip(state, info) {
-  const spec = info && info.layer && state.overlays && state.overlays[info.layer.id];
+// The overlay feature at (x, y) on the outline canvas, if any: {layer, index} (the last position asked is
+// kept: a pointer move asks for the hover and the tooltip).
+function overlayAt(state, x, y) {
+  const ids = Object.keys(state.overlays || {}).filter((id) => state.overlays[id].tip || state.overlays[id].pick);
+  if (!ids.length || !state.frameDeck || x === undefined || x < 0) return null;
+  const key = `${x},${y},${state.frameKey}`;
+  if (state.overAtKey !== key) {
+    const info = state.frameDeck.pickObject({ x, y, radius: 0, layerIds: ids });
+    state.overAtKey = key;
+    state.overAt = info && info.layer && info.index >= 0 ? { layer: info.layer.id, index: info.index } : null;
+  }
+  return state.overAt;
+}
+
+function overlayTip(state, hit) {
+  const spec = hit && state.overlays[hit.layer];
   if (!spec) return null;
-  return spec.tip && info.index >= 0 && spec.tip[info.index] ? String(spec.tip[info.index]) : "";
+  return spec.tip && spec.tip[hit.index] ? String(spec.tip[hit.index]) : "";
+}
+
+function hover(state, info) {
+  const hit = overlayAt(state, info.x, info.y);
+  const area = !hit && info.object && info.layer && info.layer.id === "areas" ? info.object.a : null;
+  if (area !== state.hover) {
+    state.hover = area;
+    if (state.lut) { highlight(state); paint(state); }
+  }
+  const over = hit && state.overlays[hit.layer].pick ? hit : null;
+  const was = state.overHover;
+  if ((over && over.layer) !== (was && was.layer) || (over && over.index) !== (was && was.index)) {
+    state.overHover = over;
+    renderFrame(state);
+  }
 }
 
 function pick(state, info, event) {
-  const spec = info && info.layer && state.overlays && state.overlays[info.layer.id];
-  if (spec) {  // a feature of an overlay: {layer, id} when the overlay is clickable
-    if (spec.pick && spec.ids && info.index >= 0) state.setTriggerValue("pick", { layer: spec.id, id: spec.ids[info.index], n: Date.now() });
+  const hit = overlayAt(state, info.x, info.y);
+  if (hit) {  // a feature of an overlay: {layer, id} when the overlay is clickable
+    const spec = state.overlays[hit.layer];
+    if (spec.pick && spec.ids) state.setTriggerValue("pick", { layer: spec.id, id: spec.ids[hit.index], n: Date.now() });
     return;
   }
   if (!info || !info.object || state.data.select === false) return;
@@ -256,14 +367,25 @@ function render(state) {
   const el = state.container;
   const bounds = state.data.bounds;
   const boundsKey = JSON.stringify(bounds) + "|" + state.data.geo;
-  const props = { layers: layers(state) };
+  const props = {};
+  if (state.idLayerGeo !== state.data.geo) {  // the id image is redrawn only for new geometry or a new view
+    state.idLayerGeo = state.data.geo;
+    props.layers = [idLayer(state)];
+  }
   if (bounds && state.boundsKey !== boundsKey) {
     state.boundsKey = boundsKey;
     props.initialViewState = fitView(state.deck, bounds, el.clientWidth, el.clientHeight);
     state.fitWidth = el.clientWidth;
   }
-  state.deckgl.setProps(props);
+  const d = state.data;
+  state.overlays = Object.fromEntries((d.overlays || []).map((spec) => [`ov-${spec.id}`, spec]));
+  state.frameDataKey = [d.outline, JSON.stringify(d.labels || []), JSON.stringify(d.sel || []), JSON.stringify(d.multi || []),
+                        JSON.stringify(d.overlays || [])].join("|");
+  buildLut(state);
+  if (Object.keys(props).length) state.deckgl.setProps(props);  // painted after that frame (onAfterRender)
+  else paint(state);
   renderFrame(state, props.initialViewState);
+  markDrawn(state);
   state.status.textContent = state.multiMode
     ? `Several areas: click to add or remove (${(state.data.multi || []).length} chosen)` : "";
 }
@@ -350,14 +472,19 @@ export default function (component) {
       if (version !== state.version) return;
       state.deck = deck; state.geo = geo; state.outline = outline;
       if (!state.deckgl) {
+        const canvas = document.createElement("canvas");  // the id image: invisible, takes the pointer events
+        canvas.className = "sna-map-ids";
+        state.paintCanvas = document.createElement("canvas");  // the areas people see
+        state.paintCanvas.className = "sna-map-paint";
+        state.container.insertBefore(canvas, state.frame);
+        state.container.insertBefore(state.paintCanvas, state.frame);
         state.deckgl = new deck.Deck({
-          // No multisampling on the areas' canvas: in software WebGL (SwiftShader, no GPU) it made every
-          // recolour frame 3x slower (West Midlands 73 -> 22 ms, England 350 -> 165 ms); neighbouring fills
-          // barely show it, and the LA outlines and labels keep it on their own canvas.
-          parent: state.container, deviceProps: { type: "webgl", antialias: false }, controller: { doubleClickZoom: true, touchRotate: false, dragRotate: false },
+          // No multisampling on the id canvas: every pixel must be exactly one area's id (and in software
+          // WebGL multisampling made each frame 3x slower). The LA outlines and labels keep it on theirs.
+          canvas, deviceProps: { type: "webgl", antialias: false }, controller: { doubleClickZoom: true, touchRotate: false, dragRotate: false },
           views: new deck.MapView({ repeat: false }), initialViewState: { longitude: -1.9, latitude: 52.5, zoom: 8 },
           getTooltip: (info) => {
-            const over = overlayTip(state, info);
+            const over = overlayTip(state, overlayAt(state, info.x, info.y));
             const text = over !== null ? over : info && info.object ? tooltipText(state, info.object.a) : null;
             // Text, never HTML; flipped to the left or above the pointer so it stays inside the map.
             const w = state.container.clientWidth, h = state.container.clientHeight;
@@ -365,11 +492,18 @@ export default function (component) {
             return text && { text, style: { backgroundColor: "#1b2631", color: "white", fontSize: "13px", whiteSpace: "pre-line",
                                             maxWidth: `${Math.max(160, Math.min(320, w - 40))}px`, transform: `translate(${info.x}px, ${info.y}px) translate(${dx}, ${dy})` } };
           },
+          onHover: (info) => hover(state, info),
           onClick: (info, event) => pick(state, info, event),
           onViewStateChange: ({ viewState }) => { if (state.frameDeck) state.frameDeck.setProps({ viewState }); },
           getCursor: ({ isHovering }) => (isHovering ? "pointer" : "grab"),
-          onAfterRender: () => {
-            if (allLoaded(state.deckgl)) state.areasDrawnVersion = state.version;
+          onAfterRender: ({ gl }) => {
+            if (!allLoaded(state.deckgl)) return;
+            const t0 = performance.now();
+            readIds(state, gl);
+            const t1 = performance.now();
+            paint(state);
+            state.idFrames = (state.idFrames || 0) + 1;
+            state.idTiming = { read: t1 - t0, paint: performance.now() - t1 };  // bench_map prints them
             markDrawn(state);
           },
           onError: (error) => { state.root.dataset.error = String(error && error.message); },

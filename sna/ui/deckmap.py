@@ -6,7 +6,9 @@ installed pydeck wheel), fetches each level's geometry once by URL (a binary fil
 start into the main script's static/ folder, served by Streamlit's static serving and named by the
 database version, so browsers may cache it), and every rerun sends only per-area classes, tooltip
 values, the selection and the page's small overlays (schools, routes, outlines, labels). A click
-returns the area's code, or the overlay feature's layer and id, to Python as a trigger value."""
+returns the area's code, or the overlay feature's layer and id, to Python as a trigger value.
+The areas are drawn in id colours only when the view or geometry changes and painted on a 2D canvas
+through a colour table per rerun (deckmap.js): a recolour draws no polygons (England: ~190 ms less)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ CSS = """
 .sna-map { position: relative; width: 100%; }
 .sna-map-canvas { position: relative; width: 100%; background: #f4f6f8; border: 1px solid #d5dbe1;
                   border-radius: 4px; overflow: hidden; touch-action: none; }
+.sna-map-ids, .sna-map-paint { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
+.sna-map-ids { opacity: 0; }
+.sna-map-paint { pointer-events: none; }
 .sna-map-frame { position: absolute; inset: 0; pointer-events: none; z-index: 1; }
 .sna-map-frame .deck-tooltip { display: none; }
 .sna-map-bar { display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; margin-top: .35rem;
@@ -36,9 +41,17 @@ CSS = """
 """
 
 # The script travels inline with the element: Streamlit sends an unchanged element's message by
-# reference (its message cache), so the 17 kB come again only with new map data. Loading it by URL
+# reference (its message cache), so its 20 kB come again only with new map data. Loading it by URL
 # instead cost a cold visit one more round trip before the map could start (issue 10).
-_component = st.components.v2.component("sna_map", js=SOURCE.read_text(encoding="utf-8"), css=CSS)
+
+
+def script_text(source: str) -> str:
+    """The script as sent: without its whole-line comments and indentation (26 -> 20 kB; the newlines stay,
+    so statements end where they did). It has no multi-line string for this to change."""
+    return "\n".join(line.strip() for line in source.splitlines() if line.strip() and not line.strip().startswith("//"))
+
+
+_component = st.components.v2.component("sna_map", js=script_text(SOURCE.read_text(encoding="utf-8")), css=CSS)
 
 
 def static_folder() -> Path:
