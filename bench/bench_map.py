@@ -36,6 +36,8 @@ from sna.config import settings  # noqa: E402
 
 INDICATORS = os.environ.get("SNA_BENCH_INDICATORS", "iod25_violence_with_injury,iod25_crime_score").split(",")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--use-gl=angle", "--use-angle=swiftshader"]
+# A new geometry is drawn in colour first; its id image (which recolours without drawing polygons) follows when idle.
+IDS_READY = "() => globalThis.__snaMaps.map.mode === 'ids'"
 MAP_DRAWN = """(after) => { const s = globalThis.__snaMaps && globalThis.__snaMaps.map;
     return !!s && s.version > after && s.root.dataset.drawn === String(s.version); }"""
 
@@ -155,6 +157,7 @@ def interactions(browser, url: str, rounds: int) -> dict:
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(len(payload))))
     page.goto(url, wait_until="commit")
     page.wait_for_function(MAP_DRAWN, arg=0, timeout=300000)
+    page.wait_for_function(IDS_READY, timeout=60000)  # recolours are timed on the id image, not the first colour frame
     page.wait_for_timeout(500)
     change_s, noop_s, change_bytes, noop_bytes, change_js = [], [], [], [], []
     phases: dict[str, list[dict]] = {"change": [], "noop": []}
@@ -198,6 +201,7 @@ def explorer_change_bytes(browser, url: str) -> int:
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(len(payload))))
     page.goto(f"{url}/Area_explorer", wait_until="commit")
     page.wait_for_function(MAP_DRAWN, arg=0, timeout=300000)
+    page.wait_for_function(IDS_READY, timeout=60000)
     page.wait_for_timeout(1500)
     version, mark = page.evaluate("() => globalThis.__snaMaps.map.version"), len(frames)
     combo = page.locator(".st-key-indicator [role='combobox']")

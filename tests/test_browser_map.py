@@ -131,6 +131,7 @@ def test_indicator_change_sends_no_geometry(browser, served_app, con, artifacts)
     change = sum(frames[mark:])
     assert page.locator(".st-key-legend table").inner_text() != legend_before
     assert len(geometry_requests) == geometry_files + 1  # the 2011 LSOAs: a new level, fetched once
+    page.wait_for_function("() => globalThis.__snaMaps.map.mode === 'ids'")  # drawn in colour first, then as ids when idle
     before, mark = map_version(page), len(frames)
     id_frames = page.evaluate(ID_FRAMES)
     scheme = page.locator(".st-key-scheme [role='combobox']")
