@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sna.analysis.deprivation_summaries import MEASURES, rank_among, summarise
+from sna.analysis.deprivation_summaries import MEASURES, rank_among, summarise_groups
 from sna.build.context import BuildContext
 from sna.build.geography import ENGLAND_CODE
 from sna.build.readers import require_rows, to_number
@@ -192,32 +192,39 @@ def summaries(ctx: BuildContext, edition_key: str, index_key: str) -> dict[str, 
     """level -> one summary row per area (see sna.analysis.deprivation_summaries.summarise)."""
     edition = EDITIONS[edition_key]
     table = lsoa_table(ctx, edition_key, index_key)
-    members, keys = _members(ctx, edition.geography)
+    members, keys, levels_of_keys, codes_of_keys = _members(ctx, edition.geography)
     # the inner join of members and the table, by position (tables from one file share their code column)
     cache = ctx.frames.setdefault("iod_summary_positions", {})
     codes = table["code"].to_numpy()
     held = cache.get(edition.geography)
     if held is None or len(held[0]) != len(codes) or not np.array_equal(held[0], codes):
         position = pd.Index(codes).get_indexer(members["code"].to_numpy())
-        held = cache[edition.geography] = (codes, position, position >= 0)
-    _, position, found = held
-    rows = table.iloc[position[found]].drop(columns="code").reset_index(drop=True)
-    out = summarise(rows.assign(parent=members["parent"].to_numpy()[found]), edition.national_count)
-    parent = keys[out["parent"].to_numpy()]  # integer keys, numbered in the order of the "level|code" strings
-    out = out.assign(level=parent.str.split("|", n=1).str[0].to_numpy(), parent=parent.str.split("|", n=1).str[1].to_numpy())
+        found = position >= 0
+        held = cache[edition.geography] = (codes, position[found], members["parent"].to_numpy()[found])
+    _, take, parents = held
+    out = summarise_groups(parents, len(keys), *(table[c].to_numpy(dtype=float)[take] for c in ("rank", "decile", "population", "score")),
+                           edition.national_count)
+    present = out.pop("held")  # parents numbered in the order of the "level|code" strings: grouping by them orders areas so
     levels = ["lad", "partnership", "country"] + (["region"] if ctx.area.region_code else [])
-    return {level: out[out["level"] == level].drop(columns="level").reset_index(drop=True) for level in levels}
+    result = {}
+    for level in levels:
+        chosen = present & (levels_of_keys == level)
+        result[level] = pd.DataFrame({"parent": codes_of_keys[chosen], **{k: v[chosen] for k, v in out.items()}})
+    return result
 
 
-def _members(ctx: BuildContext, geography_level: str) -> tuple[pd.DataFrame, pd.Index]:
+def _members(ctx: BuildContext, geography_level: str) -> tuple[pd.DataFrame, pd.Index, np.ndarray, np.ndarray]:
     """Every level's (code, parent) in one table, parents as integers numbered in the sorted order of
-    "level|parent code" (so grouping by them orders areas as grouping by the strings would); built once."""
+    "level|parent code" (so grouping by them orders areas as grouping by the strings would), and each
+    number's level and parent code; built once."""
     cache = ctx.frames.setdefault("iod_summary_members", {})
     if geography_level not in cache:
         levels = memberships(ctx, geography_level)
         members = pd.concat([m.assign(parent=level + "|" + m["parent"].astype(str)) for level, m in levels.items()], ignore_index=True)
         keys = pd.Index(sorted(set(members["parent"])))
-        cache[geography_level] = (members.assign(parent=keys.get_indexer(members["parent"])), keys)
+        split = keys.str.split("|", n=1)
+        cache[geography_level] = (members.assign(parent=keys.get_indexer(members["parent"])), keys,
+                                  split.str[0].to_numpy(dtype=object), split.str[1].to_numpy(dtype=object))
     return cache[geography_level]
 
 
