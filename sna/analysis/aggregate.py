@@ -97,22 +97,25 @@ def aggregate_frames(frames: dict[str, pd.DataFrame], parents: pd.DataFrame, met
     first = np.cumsum(per_code) - per_code
     weight_index = pd.Index(weights.index.astype(str)) if weights is not None else None
     weight_values = np.append(weights.to_numpy(dtype=float), np.nan) if weights is not None else None
-    previous, join = None, None
+    previous, join, periods, keyed = None, None, None, None
     parts = []
     for indicator_id, frame in frames.items():
         area = frame["area_code"].to_numpy()
         if previous is None or len(area) != len(previous) or not np.array_equal(area, previous):
             join = _join(area.astype(str), codes, per_code, first, order, group, weight_index, weight_values)
-            previous = area
+            previous, keyed = area, None
         rows, groups, weight = join
-        period, period_keys = pd.factorize(frame["period"].to_numpy(), use_na_sentinel=False)
-        key = groups * len(period_keys) + period[rows]
-        present, inverse = np.unique(key, return_inverse=True)
+        period_column = frame["period"].to_numpy()
+        if keyed is None or period_column is not periods:  # frames of one file share their period column (and rows)
+            period, period_keys = pd.factorize(period_column, use_na_sentinel=False)
+            present, inverse = np.unique(groups * len(period_keys) + period[rows], return_inverse=True)
+            periods, keyed = period_column, (period_keys, present, inverse)
+        period_keys, present, inverse = keyed
         sums = _sums(method, frame, rows, inverse, len(present), weight, float(multiplier))
         parts.append(pd.DataFrame({"indicator_id": indicator_id,
                                    "level": group_level[present // len(period_keys)],
                                    "area_code": group_parent[present // len(period_keys)],
-                                   "period": period_keys[present % len(period_keys)], **sums}))
+                                   "period": period_keys[present % len(period_keys)], **sums}, copy=False))
     columns = ["indicator_id", "level", *VALUE_COLUMNS]
     if not parts:
         return pd.DataFrame(columns=columns)
