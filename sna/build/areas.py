@@ -12,7 +12,7 @@ from geo.boundaries import display_geometry, dissolve, read_boundaries
 from sna.build import geography
 from sna.build.context import BuildContext
 from sna.errors import SourceError
-from sna.build.readers import require_rows, to_number
+from sna.build.readers import english_rows, require_rows, to_number
 from sna.registry.studyarea import check_region_code, resolve_lad_codes
 
 AGES_10_24 = [str(age) for age in range(10, 25)]
@@ -38,7 +38,7 @@ def build_areas(ctx: BuildContext) -> None:
     sape = require_rows(ctx.read_columns("pop_sape_2020", ["lsoa11_code", "total_population", *AGES_10_24]), sape_path, 30000)
     pop_total = sape.set_index("lsoa11_code")["total_population"].astype(float)
     pop_10_24 = sape.set_index("lsoa11_code")[AGES_10_24].astype(float).sum(axis=1)
-    ctx.record("areas", "pop_sape_2020", len(sape), int(sape["lsoa11_code"].str.startswith("E01").sum()))
+    ctx.record("areas", "pop_sape_2020", len(sape), int(english_rows(sape["lsoa11_code"]).sum()))
     f6 = ctx.read_csv("iod19_f6", ["LSOA code (2011)", "Total population: mid 2015 (excluding prisoners)"])
     iod19_pop = to_number(f6.set_index("LSOA code (2011)")["Total population: mid 2015 (excluding prisoners)"])
     ctx.record("areas", "iod19_f6", len(f6), len(f6))

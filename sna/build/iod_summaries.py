@@ -26,7 +26,7 @@ import pandas as pd
 from sna.analysis.deprivation_summaries import MEASURES, rank_among, summarise_groups
 from sna.build.context import BuildContext
 from sna.build.geography import ENGLAND_CODE
-from sna.build.readers import require_rows, to_number
+from sna.build.readers import english_rows, require_rows, to_number
 from sna.registry import indicators as registry
 
 LOADER = "iod_summary"
@@ -137,7 +137,7 @@ def _source_rows(ctx: BuildContext, edition_key: str, source_id: str) -> pd.Data
                 columns += [spec.rank, spec.decile] + ([spec.score[1]] if spec.score and spec.score[0] == "column" else [])
         path = ctx.source_path(source_id)
         raw = require_rows(ctx.read_csv(source_id, list(dict.fromkeys(columns))), path, 30000)
-        cache[source_id] = raw[raw[edition.key_column].str.startswith("E01")]
+        cache[source_id] = raw[english_rows(raw[edition.key_column])]
     return cache[source_id]
 
 

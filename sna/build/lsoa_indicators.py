@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 
 from sna.registry import indicators as registry
-from sna.analysis.aggregate import VALUE_COLUMNS, aggregate_frames
+from sna.analysis.aggregate import VALUE_COLUMNS, aggregate_frames, same_values
 from sna.build.context import BuildContext
 from sna.registry.indicators import Indicator
 from sna.build.areas import parents_of
-from sna.build.readers import key_column, require_coverage, require_rows, to_number
+from sna.build.readers import english_rows, key_column, require_coverage, require_rows, to_number
 
 KEY_COLUMNS = ("LSOA code (2011)", "lsoa11_code", "lsoa21_code")
 GENERATION_OF_KEY = {"LSOA code (2011)": "lsoa11", "lsoa11_code": "lsoa11", "lsoa21_code": "lsoa21"}
@@ -72,7 +72,7 @@ def _study_rows(frames: dict[str, pd.DataFrame], study_codes: pd.Series, geograp
     parts, previous, rows = [], None, None
     for indicator_id, frame in frames.items():
         area = frame["area_code"].to_numpy()
-        if previous is None or len(area) != len(previous) or not np.array_equal(area, previous):
+        if not same_values(area, previous):
             rows, previous = np.flatnonzero(pd.Series(area).isin(study_codes).to_numpy()), area
             codes = area[rows]
         columns = {c: frame[c].to_numpy()[rows] for c in VALUE_COLUMNS if c != "area_code"}
@@ -112,7 +112,7 @@ def build_lsoa_indicators(ctx: BuildContext) -> None:
         header = ctx.header(source_id)
         key = key_column(path, header, KEY_COLUMNS)
         table = require_rows(ctx.read_csv(source_id, [key, *sorted({i.column for i in items})]), path, 30000)
-        english = table[key].str.startswith("E01").to_numpy()
+        english = english_rows(table[key])
         table = table if english.all() else table[english]  # the national files hold England only: no copy then
         _require_every_lsoa(ctx, table[key], GENERATION_OF_KEY[key], path)
         shared = constant_columns(len(table), period_of(source_id))
@@ -139,14 +139,14 @@ def _require_every_lsoa(ctx: BuildContext, codes: pd.Series, generation: str, pa
     english = ctx.frames.setdefault("english_lsoas", {})
     if generation not in english:
         every = ctx.frames[generation]["code"]
-        english[generation] = every[every.str.startswith("E01")]
+        english[generation] = every[english_rows(every)]
     require_coverage(codes, english[generation], path, f"English LSOAs ({generation[-2:]}) in the official lookup")
 
 
 def _imd19_score(ctx: BuildContext, ind: Indicator) -> pd.DataFrame:
     path = ctx.source_path(ind.source)
     table = ctx.read_columns(ind.source, ["LSOA code (2011)", *IMD19_WEIGHTS])
-    table = table[table["LSOA code (2011)"].str.startswith("E01")]
+    table = table[english_rows(table["LSOA code (2011)"])]
     _require_every_lsoa(ctx, table["LSOA code (2011)"], "lsoa11", path)
     score = sum(to_number(table[col]) * weight for col, weight in IMD19_WEIGHTS.items())
     ctx.record("lsoa_indicators", ind.source, len(table), 1)
@@ -155,7 +155,7 @@ def _imd19_score(ctx: BuildContext, ind: Indicator) -> pd.DataFrame:
 
 def _population(ctx: BuildContext, ind: Indicator) -> pd.DataFrame:
     total, young = ctx.frames["pop_total"], ctx.frames["pop_10_24"]
-    england = total.index[total.index.str.startswith("E01")]
+    england = total.index[english_rows(total.index)]
     total, young = total.loc[england], young.loc[england]
     codes = pd.Series(england)
     if ind.column == "total":
