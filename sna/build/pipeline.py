@@ -53,9 +53,11 @@ STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
 # Steps that need only what the steps before them left in the context: each group runs in a second process
 # from its first step on, beside the steps that follow, and is collected before the step that needs it
 # (sna.build.parallel); their rows and tables keep their places in the order.
-GROUPS = (parallel.Group(("area boundaries",), until="areas table", frames=("geo11", "geo21", "area_rows_lsoa")),
+# The LSOA boundaries are collected before the IoD summaries' process starts, so that it has the LSOA 2011 shapes
+# for the postcodes: the two processes then take about the same time after the LSOA indicators.
+GROUPS = (parallel.Group(("area boundaries",), until="IoD local authority summaries", frames=("geo11", "geo21", "area_rows_lsoa")),
           parallel.Group(("ward and LAD boundaries",), until="areas table", frames=("area_rows_parents",)),
-          parallel.Group(("IoD local authority summaries", "local authority indicators")))
+          parallel.Group(("IoD local authority summaries", "postcodes", "local authority indicators")))
 
 
 @dataclass(frozen=True)
