@@ -44,8 +44,7 @@ def build_areas(ctx: BuildContext) -> None:
     iod19_pop = to_number(f6.set_index("LSOA code (2011)")["Total population: mid 2015 (excluding prisoners)"])
     ctx.record("areas", "iod19_f6", len(f6), len(f6))
 
-    lsoa21_pop = geography.lsoa21_population(link, pop_total)
-    lsoa21_pop_10_24 = geography.lsoa21_population(link, pop_10_24)
+    lsoa21_pop, lsoa21_pop_10_24 = geography.lsoa21_populations(link, [pop_total, pop_10_24])
     ctx.frames.update(lsoa11=lsoa11, lsoa21=lsoa21, link=link,
                       weights={"iod19_pop": iod19_pop, "pop_2020": pop_total, "pop_lsoa21": lsoa21_pop},
                       pop_total=pop_total, pop_10_24=pop_10_24, pop_lsoa21=lsoa21_pop, pop_lsoa21_10_24=lsoa21_pop_10_24)

@@ -96,7 +96,7 @@ def read_once(path: Path, columns: list[str] | None, cache: dict[str, pd.DataFra
         return whole.copy()
     require_columns(path, whole.columns, columns)
     wanted = set(columns)
-    return whole[[c for c in whole.columns if c in wanted]].copy()
+    return whole.take([i for i, c in enumerate(whole.columns) if c in wanted], axis=1)  # a copy, made once (not [[...]].copy())
 
 
 def english_rows(codes: pd.Series) -> np.ndarray:
