@@ -84,12 +84,25 @@ def summarise_groups(group: np.ndarray, groups: int, rank: np.ndarray, decile: n
 def _local_concentration(group: np.ndarray, groups: int, rank: np.ndarray, w: np.ndarray, sum_w: np.ndarray,
                          share: float) -> np.ndarray:
     """local_concentration() on arrays: each group's LSOAs by rank; the people counted in each, up to `share`."""
-    order = np.lexsort((rank, group))  # stable: equal ranks keep their order
+    order = _group_rank_order(group, rank)
     group, rank, w = group[order], rank[order], w[order]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.array([], dtype=int)
     running = np.concatenate([np.cumsum(part) for part in np.split(w, starts[1:])]) if len(w) else w
     taken = np.minimum((share * sum_w[group] - (running - w)).clip(min=0.0), w)
     return np.bincount(group, weights=rank * taken, minlength=groups) / np.bincount(group, weights=taken, minlength=groups)
+
+
+def _group_rank_order(group: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """np.lexsort((rank, group)) (stable: equal ranks keep their order). National ranks are whole and unique,
+    so one exact composite key, sorted, gives the same order in a seventh of the time; else lexsort."""
+    if len(rank) and rank.min() >= 0 and np.array_equal(rank, np.floor(rank)):
+        top = rank.max() + 1.0
+        if (group.max() + 1) * top < 2.0 ** 53:  # every key an exact whole number
+            key = group * top + rank
+            order = np.argsort(key)
+            if not (np.diff(key[order]) == 0).any():  # no equal keys: the order is the only one
+                return order
+    return np.lexsort((rank, group))
 
 
 def local_concentration(data: pd.DataFrame, share: float = LOCAL_CONCENTRATION_SHARE) -> pd.Series:

@@ -121,9 +121,22 @@ def lsoa_table(ctx: BuildContext, edition_key: str, index_key: str) -> pd.DataFr
     table = pd.DataFrame({"code": raw[edition.key_column].to_numpy(), "rank": to_number(raw[spec.rank]).to_numpy(),
                           "decile": to_number(raw[spec.decile]).to_numpy()})
     population = populations(ctx, edition_key)[spec.population]
-    table["population"] = table["code"].map(population).astype(float)
+    table["population"] = _mapped(ctx, (spec.source, spec.population), table["code"], population)
     table["score"] = _scores(ctx, edition_key, spec, raw, table)
     return table
+
+
+def _mapped(ctx: BuildContext, key: tuple, codes: pd.Series, values: pd.Series) -> np.ndarray:
+    """codes.map(values) as floats, its positions looked up once per (file, population): the indices of one
+    file share their codes (values' index is unique, so this is what map gives)."""
+    if not values.index.is_unique or values.empty:
+        return codes.map(values).astype(float).to_numpy()
+    cache = ctx.frames.setdefault("iod_summary_mapped", {})
+    held = cache.get(key)
+    if held is None or len(held[0]) != len(codes) or not np.array_equal(held[0], codes.to_numpy()):
+        held = cache[key] = (codes.to_numpy(), values.index.get_indexer(codes.to_numpy()))
+    position = held[1]
+    return np.where(position >= 0, values.to_numpy(dtype=float)[position], np.nan)
 
 
 def _source_rows(ctx: BuildContext, edition_key: str, source_id: str) -> pd.DataFrame:
