@@ -52,13 +52,19 @@ def _polygonal(geom):
     return shapely.union_all(polys) if polys else geom
 
 
-def display_geometry(frame: gpd.GeoDataFrame, tolerance_m: float = 12.0) -> gpd.GeoSeries:
+def display_geometry(frame: gpd.GeoDataFrame, tolerance_m: float = 12.0, projected: np.ndarray | None = None) -> gpd.GeoSeries:
     """Simplified geometry for the browser, in metres, back to lon/lat.
 
     The areas are simplified together as a coverage, so neighbours keep one shared edge (simplifying
-    each polygon alone opens slivers between them)."""
-    projected = frame.geometry.to_crs(BNG)
-    simplified = simplify_together(projected.values, tolerance_m)
+    each polygon alone opens slivers between them). `projected`: the geometries already in British
+    National Grid where known (None where not): a shape another level shares is projected once."""
+    if projected is None:
+        projected = frame.geometry.to_crs(BNG).values
+    else:
+        projected = np.asarray(projected, dtype=object).copy()
+        todo = np.flatnonzero(shapely.is_missing(projected))
+        projected[todo] = frame.geometry.iloc[todo].to_crs(BNG).values  # per coordinate, as projecting them all
+    simplified = simplify_together(projected, tolerance_m)
     return gpd.GeoSeries(simplified, crs=BNG, index=frame.index).to_crs(WGS84)
 
 

@@ -14,11 +14,16 @@ from geo import BNG, WGS84
 
 
 def assign_to_polygons(lon: np.ndarray, lat: np.ndarray, polygons: gpd.GeoDataFrame, code_col: str = "code") -> pd.Series:
-    """Code of the polygon containing each point (None outside every polygon)."""
-    points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-    tree = shapely.STRtree(polygons.geometry.values)
-    point_idx, poly_idx = tree.query(points, predicate="within")
-    codes = np.full(len(points), None, dtype=object)
+    """Code of the polygon containing each point (None outside every polygon).
+
+    The points go in the tree and each polygon asks which it contains: GEOS prepares each polygon once
+    for all its candidate points (asking per point which polygons it lies within prepares only the point)."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    finite = np.flatnonzero(np.isfinite(lon) & np.isfinite(lat))  # a point without coordinates is in no polygon
+    tree = shapely.STRtree(shapely.points(lon[finite], lat[finite]))
+    poly_idx, point_idx = tree.query(np.asarray(polygons.geometry.values), predicate="contains")
+    point_idx = finite[point_idx]
+    codes = np.full(len(lon), None, dtype=object)
     # A point on a shared edge matches two polygons; keep the first, deterministically.
     order = np.lexsort((poly_idx, point_idx))
     point_idx, poly_idx = point_idx[order], poly_idx[order]

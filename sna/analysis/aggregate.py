@@ -97,27 +97,40 @@ def aggregate_frames(frames: dict[str, pd.DataFrame], parents: pd.DataFrame, met
     first = np.cumsum(per_code) - per_code
     weight_index = pd.Index(weights.index.astype(str)) if weights is not None else None
     weight_values = np.append(weights.to_numpy(dtype=float), np.nan) if weights is not None else None
-    previous, join = None, None
+    previous, join, periods, keyed = None, None, None, None
     parts = []
     for indicator_id, frame in frames.items():
         area = frame["area_code"].to_numpy()
-        if previous is None or len(area) != len(previous) or not np.array_equal(area, previous):
+        if not same_values(area, previous):
             join = _join(area.astype(str), codes, per_code, first, order, group, weight_index, weight_values)
-            previous = area
+            previous, keyed = area, None
         rows, groups, weight = join
-        period, period_keys = pd.factorize(frame["period"].to_numpy(), use_na_sentinel=False)
-        key = groups * len(period_keys) + period[rows]
-        present, inverse = np.unique(key, return_inverse=True)
+        period_column = frame["period"].to_numpy()
+        if keyed is None or not same_values(period_column, periods, compare=False):  # a file's frames share their periods
+            period, period_keys = pd.factorize(period_column, use_na_sentinel=False)
+            present, inverse = np.unique(groups * len(period_keys) + period[rows], return_inverse=True)
+            periods, keyed = period_column, (period_keys, present, inverse)
+        period_keys, present, inverse = keyed
         sums = _sums(method, frame, rows, inverse, len(present), weight, float(multiplier))
         parts.append(pd.DataFrame({"indicator_id": indicator_id,
                                    "level": group_level[present // len(period_keys)],
                                    "area_code": group_parent[present // len(period_keys)],
-                                   "period": period_keys[present % len(period_keys)], **sums}))
+                                   "period": period_keys[present % len(period_keys)], **sums}, copy=False))
     columns = ["indicator_id", "level", *VALUE_COLUMNS]
     if not parts:
         return pd.DataFrame(columns=columns)
     out = pd.concat(parts, ignore_index=True)[columns]
     return out.sort_values(columns[:4]).reset_index(drop=True)
+
+
+def same_values(a: np.ndarray, b: np.ndarray | None, compare: bool = True) -> bool:
+    """Whether a holds b's values: views of the same memory (frames sharing a column; column access gives a new
+    view each time), else, when `compare`, element by element."""
+    if b is None or a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    if a is b or (a.strides == b.strides and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]):
+        return True
+    return compare and bool(np.array_equal(a, b))
 
 
 def _join(area: np.ndarray, codes: pd.Index, per_code: np.ndarray, first: np.ndarray, order: np.ndarray, group: np.ndarray,

@@ -47,40 +47,72 @@ def summarise(lsoas: pd.DataFrame, national_count: int) -> pd.DataFrame:
     lsoas: one row per (parent, LSOA) with columns parent, rank, decile, population and score
     (score may be missing: that summary is then missing). LSOAs without a rank or a population
     are left out. Shares and extent are percentages (0-100)."""
-    data = lsoas.dropna(subset=["rank", "population"])
-    data = data[data["population"] > 0].copy()
-    data["rank"] = data["rank"].astype(float)
-    w = data["population"].astype(float)
-    data["w"] = w
-    data["w_rank"] = w * data["rank"]
-    scored = data["score"].notna()
-    data["w_scored"] = w.where(scored, 0.0)
-    data["w_score"] = (w * data["score"]).where(scored, 0.0)
-    data["in_decile1"] = (data["decile"] == 1).astype(float).where(data["decile"].notna())
-    data["w_extent"] = w * extent_weight(national_percentile(data["rank"], national_count))
-    grouped = data.groupby("parent", sort=True)
-    sums = grouped[["w", "w_rank", "w_scored", "w_score", "w_extent"]].sum()
-    out = pd.DataFrame(index=sums.index)
-    out["avg_score"] = (sums["w_score"] / sums["w_scored"]).where(sums["w_scored"] > 0)
-    out["avg_rank"] = sums["w_rank"] / sums["w"]
-    out["decile1_share"] = grouped["in_decile1"].mean() * 100.0
-    out["extent"] = sums["w_extent"] / sums["w"] * 100.0
-    out["local_concentration"] = local_concentration(data[["parent", "rank", "w"]])
-    out["lsoas"] = grouped.size()
-    out["population"] = sums["w"]
-    return out.rename_axis("parent").reset_index()
+    group, parents = pd.factorize(lsoas["parent"].to_numpy(), sort=True)  # groups in sorted order; a missing parent: -1
+    out = summarise_groups(group, len(parents), lsoas["rank"].to_numpy(dtype=float), lsoas["decile"].to_numpy(dtype=float),
+                           lsoas["population"].to_numpy(dtype=float), lsoas["score"].to_numpy(dtype=float), national_count)
+    held = out.pop("held")
+    return pd.DataFrame({"parent": parents[held], **{k: v[held] for k, v in out.items()}})
+
+
+def summarise_groups(group: np.ndarray, groups: int, rank: np.ndarray, decile: np.ndarray, population: np.ndarray,
+                     score: np.ndarray, national_count: int) -> dict[str, np.ndarray]:
+    """summarise() on arrays, parents numbered 0..groups-1 (-1: left out): one value per group for each
+    summary, and `held` (the groups with at least one LSOA kept). Why: England's build summarises 18
+    indices over ~73k (parent, LSOA) rows; numpy sums by group cost a fraction of pandas' groupby."""
+    keep = (group >= 0) & ~np.isnan(rank) & (population > 0)  # NaN population compares False
+    group, rank, decile, w, score = group[keep], rank[keep], decile[keep], population[keep], score[keep]
+
+    def total(weights: np.ndarray) -> np.ndarray:
+        return np.bincount(group, weights=weights, minlength=groups)
+
+    scored = ~np.isnan(score)
+    count = np.bincount(group, minlength=groups)
+    sum_w, sum_scored = total(w), total(np.where(scored, w, 0.0))
+    rated = ~np.isnan(decile)
+    deciles = np.bincount(group[rated], minlength=groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg_score = np.where(sum_scored > 0, total(np.where(scored, w * score, 0.0)) / sum_scored, np.nan)
+        percentile = np.ceil(rank * 100.0 / national_count)
+        extent = np.where(percentile <= 10, 1.0, np.where(percentile <= 30, 0.95 - (0.9 / 19.0) * (percentile - 11.0), 0.0))
+        return {"avg_score": avg_score, "avg_rank": total(w * rank) / sum_w,
+                "decile1_share": np.bincount(group[rated], weights=(decile[rated] == 1).astype(float), minlength=groups) / deciles * 100.0,
+                "extent": total(w * extent) / sum_w * 100.0,
+                "local_concentration": _local_concentration(group, groups, rank, w, sum_w, LOCAL_CONCENTRATION_SHARE),
+                "lsoas": count, "population": sum_w, "held": count > 0}
+
+
+def _local_concentration(group: np.ndarray, groups: int, rank: np.ndarray, w: np.ndarray, sum_w: np.ndarray,
+                         share: float) -> np.ndarray:
+    """local_concentration() on arrays: each group's LSOAs by rank; the people counted in each, up to `share`."""
+    order = _group_rank_order(group, rank)
+    group, rank, w = group[order], rank[order], w[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.array([], dtype=int)
+    running = np.concatenate([np.cumsum(part) for part in np.split(w, starts[1:])]) if len(w) else w
+    taken = np.minimum((share * sum_w[group] - (running - w)).clip(min=0.0), w)
+    return np.bincount(group, weights=rank * taken, minlength=groups) / np.bincount(group, weights=taken, minlength=groups)
+
+
+def _group_rank_order(group: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """np.lexsort((rank, group)) (stable: equal ranks keep their order). National ranks are whole and unique,
+    so one exact composite key, sorted, gives the same order in a seventh of the time; else lexsort."""
+    if len(rank) and rank.min() >= 0 and np.array_equal(rank, np.floor(rank)):
+        top = rank.max() + 1.0
+        if (group.max() + 1) * top < 2.0 ** 53:  # every key an exact whole number
+            key = group * top + rank
+            order = np.argsort(key)
+            if not (np.diff(key[order]) == 0).any():  # no equal keys: the order is the only one
+                return order
+    return np.lexsort((rank, group))
 
 
 def local_concentration(data: pd.DataFrame, share: float = LOCAL_CONCENTRATION_SHARE) -> pd.Series:
     """Population-weighted mean rank of each parent's most deprived LSOAs holding exactly `share`
     of its population. data: parent, rank, w (population)."""
-    ordered = data.sort_values(["parent", "rank"], kind="mergesort")
-    total = ordered.groupby("parent")["w"].transform("sum")
-    before = ordered.groupby("parent")["w"].cumsum() - ordered["w"]
-    taken = (share * total - before).clip(lower=0.0)
-    taken = np.minimum(taken, ordered["w"])
-    weighted = (ordered["rank"] * taken).groupby(ordered["parent"]).sum()
-    return weighted / taken.groupby(ordered["parent"]).sum()
+    group, parents = pd.factorize(data["parent"].to_numpy(), sort=True)
+    w = data["w"].to_numpy(dtype=float)
+    values = _local_concentration(group, len(parents), data["rank"].to_numpy(dtype=float), w,
+                                  np.bincount(group, weights=w, minlength=len(parents)), share)
+    return pd.Series(values, index=pd.Index(parents, name="parent"))
 
 
 def rank_among(values: pd.Series, higher_is_more_deprived: bool) -> pd.Series:

@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo import BNG
 from geo.boundaries import display_geometry, dissolve, read_boundaries
 from sna.build import geography
 from sna.build.context import BuildContext
 from sna.errors import SourceError
-from sna.build.readers import require_rows, to_number
+from sna.build.readers import english_rows, require_rows, to_number
 from sna.registry.studyarea import check_region_code, resolve_lad_codes
 
 AGES_10_24 = [str(age) for age in range(10, 25)]
@@ -38,13 +39,12 @@ def build_areas(ctx: BuildContext) -> None:
     sape = require_rows(ctx.read_columns("pop_sape_2020", ["lsoa11_code", "total_population", *AGES_10_24]), sape_path, 30000)
     pop_total = sape.set_index("lsoa11_code")["total_population"].astype(float)
     pop_10_24 = sape.set_index("lsoa11_code")[AGES_10_24].astype(float).sum(axis=1)
-    ctx.record("areas", "pop_sape_2020", len(sape), int(sape["lsoa11_code"].str.startswith("E01").sum()))
+    ctx.record("areas", "pop_sape_2020", len(sape), int(english_rows(sape["lsoa11_code"]).sum()))
     f6 = ctx.read_csv("iod19_f6", ["LSOA code (2011)", "Total population: mid 2015 (excluding prisoners)"])
     iod19_pop = to_number(f6.set_index("LSOA code (2011)")["Total population: mid 2015 (excluding prisoners)"])
     ctx.record("areas", "iod19_f6", len(f6), len(f6))
 
-    lsoa21_pop = geography.lsoa21_population(link, pop_total)
-    lsoa21_pop_10_24 = geography.lsoa21_population(link, pop_10_24)
+    lsoa21_pop, lsoa21_pop_10_24 = geography.lsoa21_populations(link, [pop_total, pop_10_24])
     ctx.frames.update(lsoa11=lsoa11, lsoa21=lsoa21, link=link,
                       weights={"iod19_pop": iod19_pop, "pop_2020": pop_total, "pop_lsoa21": lsoa21_pop},
                       pop_total=pop_total, pop_10_24=pop_10_24, pop_lsoa21=lsoa21_pop, pop_lsoa21_10_24=lsoa21_pop_10_24)
@@ -77,8 +77,14 @@ def build_area_boundaries(ctx: BuildContext) -> None:
         counts = shapes21["shape"].value_counts()
         ctx.notes.append("No LSOA 2021 boundary file for this study area: 2021 LSOAs are drawn with 2011 shapes through the "
                          "ONS LSOA 2011 to 2021 lookup (" + ", ".join(f"{n:,} {k}" for k, n in counts.items()) + ").")
-    rows = [_lsoa_rows(study11, geo11.assign(shape="2011 boundary"), "lsoa11", ctx.frames["pop_total"], ctx.frames["pop_10_24"]),
-            _lsoa_rows(study21, shapes21, "lsoa21", ctx.frames["pop_lsoa21"], ctx.frames["pop_lsoa21_10_24"])]
+    bng11 = geo11.geometry.to_crs(BNG).values  # projected once: 2021 LSOAs drawn with a 2011 shape reuse it
+    bng21 = None
+    if geo21 is None:
+        bng21 = np.full(len(shapes21), None, dtype=object)
+        reused = shapes21.pop("from11").to_numpy()
+        bng21[reused >= 0] = np.asarray(bng11, dtype=object)[reused[reused >= 0]]
+    rows = [_lsoa_rows(study11, geo11.assign(shape="2011 boundary"), "lsoa11", ctx.frames["pop_total"], ctx.frames["pop_10_24"], bng11),
+            _lsoa_rows(study21, shapes21, "lsoa21", ctx.frames["pop_lsoa21"], ctx.frames["pop_lsoa21_10_24"], bng21)]
     ctx.frames.update(geo11=geo11, geo21=geo21, area_rows_lsoa=rows)  # geo21: real 2021 boundaries only (points are assigned to them)
 
 
@@ -150,11 +156,18 @@ def lsoa21_shapes_from_2011(link: pd.DataFrame, geo11: gpd.GeoDataFrame, study21
     grey them and say so); irregular changes are the union of the 2011 shapes they draw on (approximate)."""
     rows = link[link["lsoa21_code"].isin(study21["code"])][["lsoa11_code", "lsoa21_code", "change_code"]]
     shapes = rows.merge(geo11[["code", "geometry"]], left_on="lsoa11_code", right_on="code", how="inner")
-    merged = shapes.groupby("lsoa21_code", sort=True).agg(change=("change_code", "first"), parts=("geometry", list))
-    geometry = [parts[0] if len(parts) == 1 else shapely.union_all(parts) for parts in merged["parts"]]
-    out = gpd.GeoDataFrame({"code": merged.index.to_numpy(), "shape": merged["change"].map(SHAPE_FROM_2011).fillna("2011 shapes")},
-                           geometry=geometry, crs=geo11.crs)
-    return out.reset_index(drop=True)
+    # grouped by 2021 code over one sorted array (pandas' groupby collecting lists of shapes took over a second for England)
+    group, codes = pd.factorize(shapes["lsoa21_code"].to_numpy(), sort=True)
+    order = np.argsort(group, kind="stable")  # each group keeps the merge's order, as groupby does
+    bounds = np.searchsorted(group[order], np.arange(len(codes) + 1))
+    geoms = np.asarray(shapes.geometry.values if isinstance(shapes, gpd.GeoDataFrame) else shapes["geometry"].to_numpy(), dtype=object)[order]
+    change = pd.Series(shapes["change_code"].to_numpy()[order]).groupby(group[order], sort=True).first().to_numpy()  # first not missing
+    geometry = [geoms[a] if b - a == 1 else shapely.union_all(geoms[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    # from11: the geo11 row whose shape a 2021 LSOA is drawn with unchanged (-1: a union), so its projection is reused
+    row11 = pd.Index(geo11["code"]).get_indexer(shapes["lsoa11_code"].to_numpy()[order][bounds[:-1]])
+    from11 = np.where(np.diff(bounds) == 1, row11, -1)
+    return gpd.GeoDataFrame({"code": np.asarray(codes, dtype=object), "shape": pd.Series(change).map(SHAPE_FROM_2011).fillna("2011 shapes").to_numpy(),
+                             "from11": from11}, geometry=geometry, crs=geo11.crs)
 
 
 def lad_boundaries(path, area_key: str, lad_codes: tuple[str, ...]) -> gpd.GeoDataFrame:
@@ -175,20 +188,21 @@ def study_geometry(path, level: str, codes: pd.Series) -> gpd.GeoDataFrame:
     return frame
 
 
-def _geometry_columns(frame: gpd.GeoDataFrame | None, codes: pd.Series) -> pd.DataFrame:
+def _geometry_columns(frame: gpd.GeoDataFrame | None, codes: pd.Series, projected: np.ndarray | None = None) -> pd.DataFrame:
     if frame is None:
         return pd.DataFrame({"code": codes, "lon": np.nan, "lat": np.nan, "geometry": None, "display": None, "shape": None})
     points = frame.geometry.representative_point()
     shape = frame["shape"].to_numpy() if "shape" in frame else None
     return pd.DataFrame({"code": frame["code"], "lon": points.x, "lat": points.y,
                          "geometry": shapely.to_wkb(frame.geometry.values),
-                         "display": shapely.to_wkb(display_geometry(frame).values), "shape": shape})
+                         "display": shapely.to_wkb(display_geometry(frame, projected=projected).values), "shape": shape})
 
 
-def _lsoa_rows(study: pd.DataFrame, geo: gpd.GeoDataFrame | None, level: str, pop: pd.Series, pop_young: pd.Series) -> pd.DataFrame:
+def _lsoa_rows(study: pd.DataFrame, geo: gpd.GeoDataFrame | None, level: str, pop: pd.Series, pop_young: pd.Series,
+               projected: np.ndarray | None = None) -> pd.DataFrame:
     base = study.assign(level=level, pop_total=study["code"].map(pop), pop_10_24=study["code"].map(pop_young))
     base = base[["code", "name", "level", "ward_code", "lad_code", "region_code", "pop_total", "pop_10_24"]]
-    return base.merge(_geometry_columns(geo, study["code"]), on="code", how="left")
+    return base.merge(_geometry_columns(geo, study["code"], projected), on="code", how="left")
 
 
 def _parent_rows(members: pd.DataFrame, geo: gpd.GeoDataFrame | None, level: str, code_col: str, name_col: str,

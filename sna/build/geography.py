@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sna.build.readers import english_rows
+
 ENGLAND_CODE = "E92000001"
 
 
@@ -16,7 +18,7 @@ def lsoa21_hierarchy(lsoa21_ward: pd.DataFrame, lad_region: pd.DataFrame) -> pd.
     """One row per 2021 LSOA in England: code, name, ward, LAD, region."""
     frame = lsoa21_ward.rename(columns={"lsoa21_code": "code", "lsoa21_name": "name", "ward24_code": "ward_code",
                                         "ward24_name": "ward_name", "ltla24_code": "lad_code", "ltla24_name": "lad_name"})
-    frame = frame[frame["code"].str.startswith("E01")]
+    frame = frame[english_rows(frame["code"])]
     regions = lad_region.set_index("ltla24_code")
     frame = frame.assign(region_code=frame["lad_code"].map(regions["region24_code"]),
                          region_name=frame["lad_code"].map(regions["region24_name"]))
@@ -25,7 +27,7 @@ def lsoa21_hierarchy(lsoa21_ward: pd.DataFrame, lad_region: pd.DataFrame) -> pd.
 
 def lsoa11_hierarchy(lsoa11_lsoa21: pd.DataFrame, lsoa21: pd.DataFrame) -> pd.DataFrame:
     """One row per 2011 LSOA in England, placed in the ward/LAD/region of its 2021 successors."""
-    links = lsoa11_lsoa21[lsoa11_lsoa21["lsoa11_code"].str.startswith("E01")]
+    links = lsoa11_lsoa21[english_rows(lsoa11_lsoa21["lsoa11_code"])]
     joined = links.merge(lsoa21, left_on="lsoa21_code", right_on="code", how="left")
     best = (joined.groupby(["lsoa11_code", "ward_code"], as_index=False).size()
             .sort_values(["lsoa11_code", "size", "ward_code"], ascending=[True, False, True])
@@ -46,7 +48,13 @@ def lsoa11_hierarchy(lsoa11_lsoa21: pd.DataFrame, lsoa21: pd.DataFrame) -> pd.Da
 def lsoa21_population(lsoa11_lsoa21: pd.DataFrame, lsoa11_pop: pd.Series) -> pd.Series:
     """Carry 2011-LSOA populations onto 2021 LSOAs: a split parent's people shared equally among
     its successors, merged parents summed. Approximate where LSOAs split; used only as weights."""
+    return lsoa21_populations(lsoa11_lsoa21, [lsoa11_pop])[0]
+
+
+def lsoa21_populations(lsoa11_lsoa21: pd.DataFrame, lsoa11_pops: list[pd.Series]) -> list[pd.Series]:
+    """lsoa21_population for several populations, the links de-duplicated and grouped once (the same sums)."""
     links = lsoa11_lsoa21[["lsoa11_code", "lsoa21_code"]].drop_duplicates()
     children = links.groupby("lsoa11_code")["lsoa21_code"].transform("size")
-    share = links["lsoa11_code"].map(lsoa11_pop) / children
-    return share.groupby(links["lsoa21_code"]).sum(min_count=1).rename("population")
+    shares = pd.DataFrame({i: links["lsoa11_code"].map(pop) / children for i, pop in enumerate(lsoa11_pops)})
+    sums = shares.groupby(links["lsoa21_code"]).sum(min_count=1)
+    return [sums[i].rename("population") for i in range(len(lsoa11_pops))]

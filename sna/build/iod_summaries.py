@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sna.analysis.deprivation_summaries import MEASURES, rank_among, summarise
+from sna.analysis.deprivation_summaries import MEASURES, rank_among, summarise_groups
 from sna.build.context import BuildContext
 from sna.build.geography import ENGLAND_CODE
-from sna.build.readers import require_rows, to_number
+from sna.build.readers import english_rows, require_rows, to_number
 from sna.registry import indicators as registry
 
 LOADER = "iod_summary"
@@ -121,9 +121,22 @@ def lsoa_table(ctx: BuildContext, edition_key: str, index_key: str) -> pd.DataFr
     table = pd.DataFrame({"code": raw[edition.key_column].to_numpy(), "rank": to_number(raw[spec.rank]).to_numpy(),
                           "decile": to_number(raw[spec.decile]).to_numpy()})
     population = populations(ctx, edition_key)[spec.population]
-    table["population"] = table["code"].map(population).astype(float)
+    table["population"] = _mapped(ctx, (spec.source, spec.population), table["code"], population)
     table["score"] = _scores(ctx, edition_key, spec, raw, table)
     return table
+
+
+def _mapped(ctx: BuildContext, key: tuple, codes: pd.Series, values: pd.Series) -> np.ndarray:
+    """codes.map(values) as floats, its positions looked up once per (file, population): the indices of one
+    file share their codes (values' index is unique, so this is what map gives)."""
+    if not values.index.is_unique or values.empty:
+        return codes.map(values).astype(float).to_numpy()
+    cache = ctx.frames.setdefault("iod_summary_mapped", {})
+    held = cache.get(key)
+    if held is None or len(held[0]) != len(codes) or not np.array_equal(held[0], codes.to_numpy()):
+        held = cache[key] = (codes.to_numpy(), values.index.get_indexer(codes.to_numpy()))
+    position = held[1]
+    return np.where(position >= 0, values.to_numpy(dtype=float)[position], np.nan)
 
 
 def _source_rows(ctx: BuildContext, edition_key: str, source_id: str) -> pd.DataFrame:
@@ -137,7 +150,7 @@ def _source_rows(ctx: BuildContext, edition_key: str, source_id: str) -> pd.Data
                 columns += [spec.rank, spec.decile] + ([spec.score[1]] if spec.score and spec.score[0] == "column" else [])
         path = ctx.source_path(source_id)
         raw = require_rows(ctx.read_csv(source_id, list(dict.fromkeys(columns))), path, 30000)
-        cache[source_id] = raw[raw[edition.key_column].str.startswith("E01")]
+        cache[source_id] = raw[english_rows(raw[edition.key_column])]
     return cache[source_id]
 
 
@@ -192,32 +205,39 @@ def summaries(ctx: BuildContext, edition_key: str, index_key: str) -> dict[str, 
     """level -> one summary row per area (see sna.analysis.deprivation_summaries.summarise)."""
     edition = EDITIONS[edition_key]
     table = lsoa_table(ctx, edition_key, index_key)
-    members, keys = _members(ctx, edition.geography)
+    members, keys, levels_of_keys, codes_of_keys = _members(ctx, edition.geography)
     # the inner join of members and the table, by position (tables from one file share their code column)
     cache = ctx.frames.setdefault("iod_summary_positions", {})
     codes = table["code"].to_numpy()
     held = cache.get(edition.geography)
     if held is None or len(held[0]) != len(codes) or not np.array_equal(held[0], codes):
         position = pd.Index(codes).get_indexer(members["code"].to_numpy())
-        held = cache[edition.geography] = (codes, position, position >= 0)
-    _, position, found = held
-    rows = table.iloc[position[found]].drop(columns="code").reset_index(drop=True)
-    out = summarise(rows.assign(parent=members["parent"].to_numpy()[found]), edition.national_count)
-    parent = keys[out["parent"].to_numpy()]  # integer keys, numbered in the order of the "level|code" strings
-    out = out.assign(level=parent.str.split("|", n=1).str[0].to_numpy(), parent=parent.str.split("|", n=1).str[1].to_numpy())
+        found = position >= 0
+        held = cache[edition.geography] = (codes, position[found], members["parent"].to_numpy()[found])
+    _, take, parents = held
+    out = summarise_groups(parents, len(keys), *(table[c].to_numpy(dtype=float)[take] for c in ("rank", "decile", "population", "score")),
+                           edition.national_count)
+    present = out.pop("held")  # parents numbered in the order of the "level|code" strings: grouping by them orders areas so
     levels = ["lad", "partnership", "country"] + (["region"] if ctx.area.region_code else [])
-    return {level: out[out["level"] == level].drop(columns="level").reset_index(drop=True) for level in levels}
+    result = {}
+    for level in levels:
+        chosen = present & (levels_of_keys == level)
+        result[level] = pd.DataFrame({"parent": codes_of_keys[chosen], **{k: v[chosen] for k, v in out.items()}})
+    return result
 
 
-def _members(ctx: BuildContext, geography_level: str) -> tuple[pd.DataFrame, pd.Index]:
+def _members(ctx: BuildContext, geography_level: str) -> tuple[pd.DataFrame, pd.Index, np.ndarray, np.ndarray]:
     """Every level's (code, parent) in one table, parents as integers numbered in the sorted order of
-    "level|parent code" (so grouping by them orders areas as grouping by the strings would); built once."""
+    "level|parent code" (so grouping by them orders areas as grouping by the strings would), and each
+    number's level and parent code; built once."""
     cache = ctx.frames.setdefault("iod_summary_members", {})
     if geography_level not in cache:
         levels = memberships(ctx, geography_level)
         members = pd.concat([m.assign(parent=level + "|" + m["parent"].astype(str)) for level, m in levels.items()], ignore_index=True)
         keys = pd.Index(sorted(set(members["parent"])))
-        cache[geography_level] = (members.assign(parent=keys.get_indexer(members["parent"])), keys)
+        split = keys.str.split("|", n=1)
+        cache[geography_level] = (members.assign(parent=keys.get_indexer(members["parent"])), keys,
+                                  split.str[0].to_numpy(dtype=object), split.str[1].to_numpy(dtype=object))
     return cache[geography_level]
 
 

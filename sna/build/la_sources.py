@@ -64,15 +64,12 @@ def parse_marked(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 def _rows(ind: Indicator, codes, levels, periods, raw, numerator=np.nan, denominator=np.nan) -> pd.DataFrame:
     """indicator_values rows; `levels` and `periods` may be one label for all rows."""
     values, notes = parse_marked(pd.Series(np.asarray(raw, dtype=object)))
-    frame = pd.DataFrame({"area_code": np.asarray(codes, dtype=object)})
-    frame["indicator_id"] = ind.id
-    frame["level"] = levels if isinstance(levels, str) else np.asarray(levels, dtype=object)
-    frame["period"] = periods if isinstance(periods, str) else pd.Series(np.asarray(periods)).astype(str).to_numpy()
-    frame["value"] = values.to_numpy()
-    frame["numerator"] = numerator
-    frame["denominator"] = denominator
-    frame["note"] = notes.to_numpy()
-    return frame[VALUE_COLUMNS]
+    codes = np.asarray(codes, dtype=object)
+    columns = {"indicator_id": ind.id, "area_code": codes,
+               "level": levels if isinstance(levels, str) else np.asarray(levels, dtype=object),
+               "period": periods if isinstance(periods, str) else pd.Series(np.asarray(periods)).astype(str).to_numpy(),
+               "value": values.to_numpy(), "numerator": numerator, "denominator": denominator, "note": notes.to_numpy()}
+    return pd.DataFrame({c: columns[c] for c in VALUE_COLUMNS}, index=pd.RangeIndex(len(codes)))  # one frame, not eight setitems
 
 
 def _levels_for_ees(ctx: BuildContext, table: pd.DataFrame) -> pd.DataFrame:
@@ -138,8 +135,9 @@ def _lait(ctx: BuildContext, items: list[Indicator]) -> pd.DataFrame:
                  "not children's services authorities (shire districts) or a new code: " + ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else ""))
     wanted = set(ctx.area.lad_codes) | {ctx.area.region_code, ENGLAND_CODE}
     frames = []
+    by_measure = dict(iter(chosen.groupby("Short Desc", sort=False)))  # each measure's rows in file order, split once
     for ind in items:
-        rows = chosen[chosen["Short Desc"] == ind.column]
+        rows = by_measure.get(ind.column, chosen.iloc[0:0])
         if rows.empty:
             raise SourceError(f"{path} holds no measure '{ind.column}' (indicator {ind.id}). LAIT renames measures "
                               "between releases: update `column` in sna/registry/indicators_la.csv.")

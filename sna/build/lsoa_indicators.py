@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 
 from sna.registry import indicators as registry
-from sna.analysis.aggregate import VALUE_COLUMNS, aggregate_frames
+from sna.analysis.aggregate import VALUE_COLUMNS, aggregate_frames, same_values
 from sna.build.context import BuildContext
 from sna.registry.indicators import Indicator
 from sna.build.areas import parents_of
-from sna.build.readers import key_column, require_coverage, require_rows, to_number
+from sna.build.readers import english_rows, key_column, require_coverage, require_rows, to_number
 
 KEY_COLUMNS = ("LSOA code (2011)", "lsoa11_code", "lsoa21_code")
 GENERATION_OF_KEY = {"LSOA code (2011)": "lsoa11", "lsoa11_code": "lsoa11", "lsoa21_code": "lsoa21"}
@@ -67,22 +67,44 @@ def expand_many(ctx: BuildContext, items: list[Indicator], national: dict[str, p
 
 
 def _study_rows(frames: dict[str, pd.DataFrame], study_codes: pd.Series, geography: str) -> list[pd.DataFrame]:
-    """Each indicator's rows for the study area's LSOAs (the rows are worked out once per distinct code column;
-    each frame is built from its columns' arrays: take() then assign() copied every frame twice)."""
-    parts, previous, rows = [], None, None
+    """Every indicator's rows for the study area's LSOAs, as one frame (the rows are worked out once per distinct
+    code column; the frame is built from the columns' arrays: one frame per indicator, then concat, cost more)."""
+    columns: dict[str, list] = {c: [] for c in VALUE_COLUMNS}
+    ids, counts, previous, rows = [], [], None, None
     for indicator_id, frame in frames.items():
         area = frame["area_code"].to_numpy()
-        if previous is None or len(area) != len(previous) or not np.array_equal(area, previous):
+        if not same_values(area, previous):
             rows, previous = np.flatnonzero(pd.Series(area).isin(study_codes).to_numpy()), area
             codes = area[rows]
-        columns = {c: frame[c].to_numpy()[rows] for c in VALUE_COLUMNS if c != "area_code"}
-        parts.append(pd.DataFrame({"area_code": codes, **columns, "indicator_id": indicator_id, "level": geography}))
-    return parts
+        columns["area_code"].append(codes)
+        for c in VALUE_COLUMNS[1:]:
+            columns[c].append(frame[c].to_numpy()[rows])
+        ids.append(indicator_id)
+        counts.append(len(rows))
+    if not ids:
+        return []
+    return [pd.DataFrame({**{c: np.concatenate(parts) for c, parts in columns.items()},
+                          "indicator_id": np.repeat(np.array(ids, dtype=object), counts), "level": geography}, copy=False)]
 
 
-def _frame(codes: pd.Series, values: pd.Series, period: str, numerator=np.nan, denominator=np.nan) -> pd.DataFrame:
-    return pd.DataFrame({"area_code": codes.to_numpy(), "period": period, "value": np.asarray(values, dtype=float),
-                         "numerator": numerator, "denominator": denominator})  # in VALUE_COLUMNS order
+def _frame(codes: pd.Series, values: pd.Series, period: str, numerator=None, denominator=None,
+           shared: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """One indicator's national rows (in VALUE_COLUMNS order), not consolidated. `shared`: the read-only period
+    and missing-number columns of the file's frames (constant_columns); building 130 national frames with
+    pandas' copies of them took a quarter of the step."""
+    area = codes.to_numpy()
+    shared = shared or constant_columns(len(area), period)
+    return pd.DataFrame({"area_code": area, "period": shared["period"], "value": np.asarray(values, dtype=float),
+                         "numerator": shared["missing"] if numerator is None else numerator,
+                         "denominator": shared["missing"] if denominator is None else denominator}, copy=False)
+
+
+def constant_columns(rows: int, period: str) -> dict[str, np.ndarray]:
+    """Read-only arrays of `rows` periods and NaNs, for frames to share (writing to them raises)."""
+    columns = {"period": np.full(rows, period, dtype=object), "missing": np.full(rows, np.nan)}
+    for array in columns.values():
+        array.setflags(write=False)
+    return columns
 
 
 def build_lsoa_indicators(ctx: BuildContext) -> None:
@@ -97,11 +119,12 @@ def build_lsoa_indicators(ctx: BuildContext) -> None:
         header = ctx.header(source_id)
         key = key_column(path, header, KEY_COLUMNS)
         table = require_rows(ctx.read_csv(source_id, [key, *sorted({i.column for i in items})]), path, 30000)
-        english = table[key].str.startswith("E01").to_numpy()
+        english = english_rows(table[key])
         table = table if english.all() else table[english]  # the national files hold England only: no copy then
         _require_every_lsoa(ctx, table[key], GENERATION_OF_KEY[key], path)
+        shared = constant_columns(len(table), period_of(source_id))
         for ind in items:
-            national[ind.id] = _frame(table[key], to_number(table[ind.column]), period_of(source_id))
+            national[ind.id] = _frame(table[key], to_number(table[ind.column]), period_of(source_id), shared=shared)
         ctx.record("lsoa_indicators", source_id, len(table), len(items))
 
     for ind in catalogue.values():
@@ -123,14 +146,14 @@ def _require_every_lsoa(ctx: BuildContext, codes: pd.Series, generation: str, pa
     english = ctx.frames.setdefault("english_lsoas", {})
     if generation not in english:
         every = ctx.frames[generation]["code"]
-        english[generation] = every[every.str.startswith("E01")]
+        english[generation] = every[english_rows(every)]
     require_coverage(codes, english[generation], path, f"English LSOAs ({generation[-2:]}) in the official lookup")
 
 
 def _imd19_score(ctx: BuildContext, ind: Indicator) -> pd.DataFrame:
     path = ctx.source_path(ind.source)
     table = ctx.read_columns(ind.source, ["LSOA code (2011)", *IMD19_WEIGHTS])
-    table = table[table["LSOA code (2011)"].str.startswith("E01")]
+    table = table[english_rows(table["LSOA code (2011)"])]
     _require_every_lsoa(ctx, table["LSOA code (2011)"], "lsoa11", path)
     score = sum(to_number(table[col]) * weight for col, weight in IMD19_WEIGHTS.items())
     ctx.record("lsoa_indicators", ind.source, len(table), 1)
@@ -139,7 +162,7 @@ def _imd19_score(ctx: BuildContext, ind: Indicator) -> pd.DataFrame:
 
 def _population(ctx: BuildContext, ind: Indicator) -> pd.DataFrame:
     total, young = ctx.frames["pop_total"], ctx.frames["pop_10_24"]
-    england = total.index[total.index.str.startswith("E01")]
+    england = total.index[english_rows(total.index)]
     total, young = total.loc[england], young.loc[england]
     codes = pd.Series(england)
     if ind.column == "total":

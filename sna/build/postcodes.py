@@ -16,6 +16,22 @@ def normalise(postcode: str) -> str:
     return "".join(str(postcode).split()).upper()
 
 
+def _keys(postcodes: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """normalise() and the display form (whitespace runs as one space) of every postcode: with Arrow's string
+    kernels where the text is plain ASCII (Code-Point's is), where they give exactly Python's result; else in Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(postcodes.to_numpy(dtype=object), type=pa.string(), from_pandas=True) if postcodes.dtype == object else None
+    if text is None or text.null_count or not pc.all(pc.string_is_ascii(text)).as_py():
+        return postcodes.map(normalise), postcodes.str.split().str.join(" ")
+    spaces = r"[ \t\n\r\x0b\x0c\x1c-\x1f]+"  # the ASCII whitespace str.split() splits on
+    key = pc.utf8_upper(pc.replace_substring_regex(text, spaces, ""))
+    display = pc.utf8_trim(pc.replace_substring_regex(text, spaces, " "), " ")
+    return (pd.Series(key.to_numpy(zero_copy_only=False), index=postcodes.index, dtype=object),
+            pd.Series(display.to_numpy(zero_copy_only=False), index=postcodes.index, dtype=object))
+
+
 def read_codepoint(path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, header=None, names=COLUMNS, dtype={"PC": str, "DC": str}, usecols=["PC", "PQ", "EA", "NO", "DC"])
@@ -39,7 +55,7 @@ def build_postcodes(ctx: BuildContext) -> None:
         return
     raw = pd.concat(frames, ignore_index=True)
     lon, lat = to_lonlat(raw["EA"].to_numpy(), raw["NO"].to_numpy())
-    out = pd.DataFrame({"postcode": raw["PC"].map(normalise), "display": raw["PC"].str.split().str.join(" "), "lon": lon, "lat": lat,
-                        "lad_code": raw["DC"]})
+    postcode, display = _keys(raw["PC"])
+    out = pd.DataFrame({"postcode": postcode, "display": display, "lon": lon, "lat": lat, "lad_code": raw["DC"]})
     out["lsoa11_code"] = assign_to_polygons(out["lon"], out["lat"], ctx.frames["geo11"]).to_numpy()
     ctx.write("postcodes", out.drop_duplicates("postcode"))
