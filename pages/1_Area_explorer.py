@@ -166,7 +166,7 @@ with st.container(key="ranked"):
                    f"{noun}, or download the whole table.")
         # The top rows as a plain table: the sortable grid's code (some 0.5 MB) then loads only for "Show all",
         # and a first visit draws its map sooner (0.06-0.19 s in A/B runs; issue 10).
-        st.table(ex.ranked_text(shown, ind), hide_index=True)
+        st.html(views.ranked_top_html(indicator_id, level_key, tuple(lad_codes), TOP_ROWS, db_version))
     else:
         value_col = table.columns[4]
         st.dataframe(shown, hide_index=True, key="ranked_table", height=min(360, 38 + 35 * len(shown)),

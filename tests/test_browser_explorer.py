@@ -61,7 +61,7 @@ def test_area_explorer_map_legend_table_and_indicator_change(browser, served_app
     page, errors, failed = open_app(browser, served_app, "Area_explorer")
     page.wait_for_selector(".sna-map[data-drawn] canvas", state="visible", timeout=90000)
     page.wait_for_selector(".st-key-legend table", state="visible", timeout=30000)
-    page.wait_for_selector(".st-key-ranked [data-testid='stTable']", state="visible", timeout=30000)
+    page.wait_for_selector(".st-key-ranked table", state="visible", timeout=30000)
     before = legend_text(page)
     assert "Areas" in before and "1,719 neighbourhoods" in page.locator(".st-key-legend").inner_text()
     page.wait_for_timeout(2500)  # let software WebGL finish drawing before the screenshot

@@ -57,21 +57,33 @@ def spine_figure(sp: pd.DataFrame, area_name: str, lad_name: str | None, region_
 
 
 _HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+_CELL = 'style="padding:2px 8px;border-bottom:1px solid #e5e8eb;text-align:{}"'
+
+
+def _table(columns: list[tuple[str, str]], rows: list[list[str]]) -> str:
+    """An HTML table: header cells (text, alignment) and rows of cell markup, which callers escape."""
+    aligns = [align for _, align in columns]
+    head = "".join(f'<th scope="col" {_CELL.format(align)}>{html.escape(title)}</th>' for title, align in columns)
+    body = "".join("<tr>" + "".join(f"<td {_CELL.format(a)}>{cell}</td>" for a, cell in zip(aligns, row)) + "</tr>" for row in rows)
+    return (f'<table style="border-collapse:collapse;font-size:0.9rem;width:100%"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
 
 
 def legend_html(legend: pd.DataFrame) -> str:
     """The map legend as a small HTML table built here (a swatch, class bounds, counts). Every text is escaped
     and every colour must be #rrggbb, so nothing from data becomes markup. It replaced a pandas Styler in
     st.table, whose rendering was the largest single cost of an explorer rerun (5 ms; issue 13)."""
-    cell = 'style="padding:2px 8px;border-bottom:1px solid #e5e8eb;text-align:{}"'
     rows = []
     for colour, low, high, count in zip(legend["colour"], legend["from"], legend["to"], legend["areas"]):
         swatch = colour if _HEX_COLOUR.fullmatch(str(colour)) else "#ffffff"
-        rows.append(f'<tr><td {cell.format("left")}><span style="display:inline-block;width:1.6em;height:1em;'
-                    f'background:{swatch};border:1px solid #8a949e" role="img" aria-label="colour {swatch}"></span></td>'
-                    f'<td {cell.format("left")}>{html.escape(str(low))}</td><td {cell.format("left")}>{html.escape(str(high))}</td>'
-                    f'<td {cell.format("right")}>{int(count):,}</td></tr>')
-    head = "".join(f'<th scope="col" {cell.format(a)}>{t}</th>' for t, a in
-                   (("Colour", "left"), ("From", "left"), ("To", "left"), ("Areas", "right")))
-    return (f'<table style="border-collapse:collapse;font-size:0.9rem;width:100%"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>')
+        rows.append([f'<span style="display:inline-block;width:1.6em;height:1em;background:{swatch};border:1px solid #8a949e" '
+                     f'role="img" aria-label="colour {swatch}"></span>', html.escape(str(low)), html.escape(str(high)), f"{int(count):,}"])
+    return _table([("Colour", "left"), ("From", "left"), ("To", "left"), ("Areas", "right")], rows)
+
+
+def text_table_html(frame: pd.DataFrame, right: tuple[str, ...] = ()) -> str:
+    """A frame of text as an HTML table, every cell escaped (columns in `right` aligned right): for plain
+    tables drawn with st.html, which costs the server a string where st.table converted the frame to Arrow."""
+    columns = [(str(c), "right" if c in right else "left") for c in frame.columns]
+    rows = [[html.escape("" if v is None else str(v)) for v in row] for row in frame.itertuples(index=False)]
+    return _table(columns, rows)

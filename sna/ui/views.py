@@ -13,7 +13,7 @@ import streamlit as st
 
 from sna import ui
 from sna.analysis import values as ex
-from sna.ui import maps
+from sna.ui import charts, maps
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -26,6 +26,15 @@ def area_values(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], b
 def ranked(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], built: str):
     """The view's ranked table (sorting it on every rerun was a tenth of a session's CPU)."""
     return ex.ranked_table(area_values(indicator_id, level_key, lad_codes, built), ex.indicator(ui.catalogue(), indicator_id))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def ranked_top_html(indicator_id: str, level_key: str, lad_codes: tuple[str, ...], rows: int, built: str) -> str:
+    """The first `rows` of the ranked table as a plain HTML table of text (values written as the tooltips
+    write them), for st.html: built once per view, where st.table converted the rows to Arrow on every rerun."""
+    table = ranked(indicator_id, level_key, lad_codes, built)
+    text = ex.ranked_text(table.head(rows), ex.indicator(ui.catalogue(), indicator_id))
+    return charts.text_table_html(text, right=(text.columns[0], text.columns[4], *text.columns[5:]))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
