@@ -397,10 +397,12 @@ function render(state) {
   const bounds = state.data.bounds;
   const boundsKey = JSON.stringify(bounds) + "|" + state.data.geo;
   const props = {};
-  if (state.idLayerGeo !== state.data.geo) {  // new geometry: drawn in colour first, as ids when idle
+  // New geometry: drawn in colour first, as ids when idle. The canvases swap in the task that draws its
+  // colour frame (onAfterRender), not here: until then the deck's canvas still holds the last id frame.
+  if (state.idLayerGeo !== state.data.geo) {
     state.idLayerGeo = state.data.geo;
     state.idPass = false;
-    showIds(state, false);
+    state.mode = "colour";
   }
   if (bounds && state.boundsKey !== boundsKey) {
     state.boundsKey = boundsKey;
@@ -531,6 +533,7 @@ export default function (component) {
           onAfterRender: ({ gl }) => {
             if (!allLoaded(state.deckgl)) return;
             if (state.mode === "colour" && !state.idPass) {  // a colour frame: shown as drawn
+              showIds(state, false);
               state.colourVersion = state.version;
               markDrawn(state);
               if (!state.toIdsPending) {
