@@ -49,8 +49,11 @@ def db_level(indicator: dict, level_key: str) -> str:
 def drawn_level(cat: pd.DataFrame, indicator_id: str, level_key: str) -> str | None:
     """The database level a map of this indicator at this level choice draws; None when the catalogue
     has no such indicator (a page may ask before its widgets have checked the choice)."""
-    rows = cat[cat["id"] == indicator_id]
-    return None if rows.empty else db_level(rows.iloc[0].to_dict(), level_key)
+    try:
+        ind = indicator(cat, indicator_id)
+    except ChoiceError:
+        return None
+    return db_level(ind, level_key)
 
 
 # --- Catalogue ---------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def ranked_top_html(indicator_id: str, level_key: str, lad_codes: tuple[str, ...
     write them), for st.html: built once per view, where st.table converted the rows to Arrow on every rerun."""
     table = ranked(indicator_id, level_key, lad_codes, built)
     text = ex.ranked_text(table.head(rows), ex.indicator(ui.catalogue(), indicator_id))
-    return charts.text_table_html(text, right=(text.columns[0], text.columns[4], *text.columns[5:]))
+    return charts.text_table_html(text, right=("Rank", text.columns[4], "National decile"))  # the numbers
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
