@@ -122,6 +122,8 @@ function colourLayer(state) {
   });
 }
 
+// state.mode: "colour" (the deck's canvas shows the areas), "converting" (its next frame draws the ids,
+// hidden before it is shown) or "ids" (the 2D canvas shows them, painted from the id image).
 function showIds(state, on) {
   state.mode = on ? "ids" : "colour";
   state.idCanvas.style.opacity = on ? "0" : "1";
@@ -131,7 +133,7 @@ function showIds(state, on) {
 function toIds(state) {
   state.toIdsPending = false;
   if (!state.deckgl || state.mode !== "colour" || !state.geo) return;
-  state.idPass = true;  // the next frame draws ids: the deck's canvas is hidden before it is shown
+  state.mode = "converting";
   state.deckgl.setProps({ layers: [idLayer(state)] });
 }
 
@@ -187,7 +189,7 @@ function readIds(state, gl) {
 // The visible areas: every pixel's colour from its id through the table.
 function paint(state) {
   const ids = state.ids, lut = state.lut, canvas = state.paintCanvas;
-  if (!ids || !lut || state.idGeo !== state.data.geo) return false;
+  if (!ids || !lut || state.idGeo !== state.data.geo) return;
   const [w, h] = state.idSize;
   if (canvas.width !== w || canvas.height !== h || !state.image) {
     canvas.width = w;
@@ -203,7 +205,6 @@ function paint(state) {
   }
   state.ctx.putImageData(state.image, 0, 0);
   state.paintedVersion = state.version;
-  return true;
 }
 
 // Selection rings and the page's overlays are drawn above the areas, on the outline canvas.
@@ -285,7 +286,7 @@ function allLoaded(deckInstance) {
 // The map counts as drawn for this data once the areas are painted with it and the outline canvas
 // shows the current outlines, rings and overlays.
 function markDrawn(state) {
-  const areas = state.mode === "ids" ? state.paintedVersion : state.colourVersion;
+  const areas = state.mode === "ids" ? state.paintedVersion : state.colourVersion;  // converting: not yet shown
   if (areas !== state.version || state.frameDrawnKey !== state.frameKey) return;
   if (state.drawnVersion !== state.version) {
     state.drawnVersion = state.version;
@@ -401,7 +402,6 @@ function render(state) {
   // colour frame (onAfterRender), not here: until then the deck's canvas still holds the last id frame.
   if (state.idLayerGeo !== state.data.geo) {
     state.idLayerGeo = state.data.geo;
-    state.idPass = false;
     state.mode = "colour";
   }
   if (bounds && state.boundsKey !== boundsKey) {
@@ -414,7 +414,7 @@ function render(state) {
   state.frameDataKey = [d.outline, JSON.stringify(d.labels || []), JSON.stringify(d.sel || []), JSON.stringify(d.multi || []),
                         JSON.stringify(d.overlays || [])].join("|");
   buildLut(state);
-  if (state.mode === "colour" && !state.idPass) props.layers = [colourLayer(state)];
+  if (state.mode === "colour") props.layers = [colourLayer(state)];
   if (Object.keys(props).length) state.deckgl.setProps(props);  // shown after that frame (onAfterRender)
   else if (state.mode === "ids") paint(state);
   renderFrame(state, props.initialViewState);
@@ -532,7 +532,7 @@ export default function (component) {
           getCursor: ({ isHovering }) => (isHovering ? "pointer" : "grab"),
           onAfterRender: ({ gl }) => {
             if (!allLoaded(state.deckgl)) return;
-            if (state.mode === "colour" && !state.idPass) {  // a colour frame: shown as drawn
+            if (state.mode === "colour") {  // a colour frame: shown as drawn
               showIds(state, false);
               state.colourVersion = state.version;
               markDrawn(state);
@@ -546,7 +546,7 @@ export default function (component) {
             readIds(state, gl);
             const t1 = performance.now();
             paint(state);
-            if (state.mode === "colour") showIds(state, true);  // in this task: the id frame is never shown
+            if (state.mode === "converting") showIds(state, true);  // in this task: the id frame is never shown
             state.idFrames = (state.idFrames || 0) + 1;
             state.idTiming = { read: t1 - t0, paint: performance.now() - t1 };  // bench_map prints them
             markDrawn(state);
