@@ -35,9 +35,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from sna.config import settings  # noqa: E402
+from sna.userfiles import MAX_BYTES  # noqa: E402
 
 FRONTEND = Path(importlib.util.find_spec("streamlit").origin).parent / "static" / "static"  # its JS, CSS, fonts
-from sna.userfiles import MAX_BYTES  # noqa: E402
 
 # The public-site settings, given on the command line too so a local config.toml cannot weaken them.
 STREAMLIT_FLAGS = {
@@ -89,9 +89,10 @@ http {{
         add_header X-Content-Type-Options nosniff always;
         add_header Referrer-Policy same-origin always;
 
-        # Streamlit's front end (content-hashed names, copied to a folder in the system's temp folder,
-        # which nginx's unprivileged workers can reach wherever Python is installed) straight from disk: a first visit asks for some 140 files, which the busy Python process
-        # served one after another while the map waited (issue 10: time to the first map).
+        # Streamlit's front end straight from disk (content-hashed names, copied to a folder in the system's
+        # temp folder, which nginx's unprivileged workers can reach wherever Python is installed): a first
+        # visit asks for some 120 files, which the busy Python process served one after another while the
+        # map waited (issue 10: time to the first map).
         location /static/ {{
             alias {frontend}/;
             add_header Cache-Control "public, max-age=31536000, immutable" always;
