@@ -186,7 +186,7 @@ def _file8_numerators(ctx: BuildContext) -> pd.DataFrame:
 def populations(ctx: BuildContext, edition_key: str) -> dict[str, pd.Series]:
     """Population weights by kind. IoD2019: its own denominators (File 6, mid-2015, excluding
     prisoners). IoD2025: its denominators are not in the mirror, so the total population is ONS
-    mid-2020 carried onto LSOA 2021 (sna.build.geography.lsoa21_population)."""
+    mid-2020 carried onto LSOA 2021 (sna.build.geography.lsoa21_populations)."""
     if edition_key == "iod25":
         return {"total": ctx.frames["weights"]["pop_lsoa21"]}
     if "iod19_f6_populations" not in ctx.frames:
