@@ -72,8 +72,7 @@ def summarise_groups(group: np.ndarray, groups: int, rank: np.ndarray, decile: n
     deciles = np.bincount(group[rated], minlength=groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         avg_score = np.where(sum_scored > 0, total(np.where(scored, w * score, 0.0)) / sum_scored, np.nan)
-        percentile = np.ceil(rank * 100.0 / national_count)
-        extent = np.where(percentile <= 10, 1.0, np.where(percentile <= 30, 0.95 - (0.9 / 19.0) * (percentile - 11.0), 0.0))
+        extent = extent_weight(national_percentile(pd.Series(rank, copy=False), national_count)).to_numpy()
         return {"avg_score": avg_score, "avg_rank": total(w * rank) / sum_w,
                 "decile1_share": np.bincount(group[rated], weights=(decile[rated] == 1).astype(float), minlength=groups) / deciles * 100.0,
                 "extent": total(w * extent) / sum_w * 100.0,

@@ -160,7 +160,7 @@ def lsoa21_shapes_from_2011(link: pd.DataFrame, geo11: gpd.GeoDataFrame, study21
     group, codes = pd.factorize(shapes["lsoa21_code"].to_numpy(), sort=True)
     order = np.argsort(group, kind="stable")  # each group keeps the merge's order, as groupby does
     bounds = np.searchsorted(group[order], np.arange(len(codes) + 1))
-    geoms = np.asarray(shapes.geometry.values if isinstance(shapes, gpd.GeoDataFrame) else shapes["geometry"].to_numpy(), dtype=object)[order]
+    geoms = np.asarray(shapes["geometry"].to_numpy(), dtype=object)[order]
     change = pd.Series(shapes["change_code"].to_numpy()[order]).groupby(group[order], sort=True).first().to_numpy()  # first not missing
     geometry = [geoms[a] if b - a == 1 else shapely.union_all(geoms[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
     # from11: the geo11 row whose shape a 2021 LSOA is drawn with unchanged (-1: a union), so its projection is reused

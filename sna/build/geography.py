@@ -45,14 +45,10 @@ def lsoa11_hierarchy(lsoa11_lsoa21: pd.DataFrame, lsoa21: pd.DataFrame) -> pd.Da
     return out
 
 
-def lsoa21_population(lsoa11_lsoa21: pd.DataFrame, lsoa11_pop: pd.Series) -> pd.Series:
-    """Carry 2011-LSOA populations onto 2021 LSOAs: a split parent's people shared equally among
-    its successors, merged parents summed. Approximate where LSOAs split; used only as weights."""
-    return lsoa21_populations(lsoa11_lsoa21, [lsoa11_pop])[0]
-
-
 def lsoa21_populations(lsoa11_lsoa21: pd.DataFrame, lsoa11_pops: list[pd.Series]) -> list[pd.Series]:
-    """lsoa21_population for several populations, the links de-duplicated and grouped once (the same sums)."""
+    """Carry 2011-LSOA populations onto 2021 LSOAs: a split parent's people shared equally among
+    its successors, merged parents summed. Approximate where LSOAs split; used only as weights.
+    Several populations at once: the links are de-duplicated and grouped once for all of them."""
     links = lsoa11_lsoa21[["lsoa11_code", "lsoa21_code"]].drop_duplicates()
     children = links.groupby("lsoa11_code")["lsoa21_code"].transform("size")
     shares = pd.DataFrame({i: links["lsoa11_code"].map(pop) / children for i, pop in enumerate(lsoa11_pops)})

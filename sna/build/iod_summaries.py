@@ -19,10 +19,12 @@ scores and population weights are read is declared in EDITIONS below.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
+from sna.analysis.aggregate import same_values
 from sna.analysis.deprivation_summaries import MEASURES, rank_among, summarise_groups
 from sna.build.context import BuildContext
 from sna.build.geography import ENGLAND_CODE
@@ -131,12 +133,17 @@ def _mapped(ctx: BuildContext, key: tuple, codes: pd.Series, values: pd.Series) 
     file share their codes (values' index is unique, so this is what map gives)."""
     if not values.index.is_unique or values.empty:
         return codes.map(values).astype(float).to_numpy()
-    cache = ctx.frames.setdefault("iod_summary_mapped", {})
-    held = cache.get(key)
-    if held is None or len(held[0]) != len(codes) or not np.array_equal(held[0], codes.to_numpy()):
-        held = cache[key] = (codes.to_numpy(), values.index.get_indexer(codes.to_numpy()))
-    position = held[1]
+    position = _per_codes(ctx, "iod_summary_mapped", key, codes.to_numpy(), lambda: values.index.get_indexer(codes.to_numpy()))
     return np.where(position >= 0, values.to_numpy(dtype=float)[position], np.nan)
+
+
+def _per_codes(ctx: BuildContext, cache_name: str, key, codes: np.ndarray, make: Callable[[], object]):
+    """make(), worked out again only when `codes` changes: the indices of one file share its code column."""
+    cache = ctx.frames.setdefault(cache_name, {})
+    held = cache.get(key)
+    if held is None or not same_values(codes, held[0]):
+        held = cache[key] = (codes, make())
+    return held[1]
 
 
 def _source_rows(ctx: BuildContext, edition_key: str, source_id: str) -> pd.DataFrame:
@@ -179,7 +186,7 @@ def _file8_numerators(ctx: BuildContext) -> pd.DataFrame:
 def populations(ctx: BuildContext, edition_key: str) -> dict[str, pd.Series]:
     """Population weights by kind. IoD2019: its own denominators (File 6, mid-2015, excluding
     prisoners). IoD2025: its denominators are not in the mirror, so the total population is ONS
-    mid-2020 carried onto LSOA 2021 (sna.build.geography.lsoa21_population)."""
+    mid-2020 carried onto LSOA 2021 (sna.build.geography.lsoa21_populations)."""
     if edition_key == "iod25":
         return {"total": ctx.frames["weights"]["pop_lsoa21"]}
     if "iod19_f6_populations" not in ctx.frames:
@@ -206,18 +213,18 @@ def summaries(ctx: BuildContext, edition_key: str, index_key: str) -> dict[str, 
     edition = EDITIONS[edition_key]
     table = lsoa_table(ctx, edition_key, index_key)
     members, keys, levels_of_keys, codes_of_keys = _members(ctx, edition.geography)
-    # the inner join of members and the table, by position (tables from one file share their code column)
-    cache = ctx.frames.setdefault("iod_summary_positions", {})
     codes = table["code"].to_numpy()
-    held = cache.get(edition.geography)
-    if held is None or len(held[0]) != len(codes) or not np.array_equal(held[0], codes):
+
+    def join() -> tuple[np.ndarray, np.ndarray]:
+        """The inner join of members and the table, by position: the table's rows and the members' parents."""
         position = pd.Index(codes).get_indexer(members["code"].to_numpy())
         found = position >= 0
-        held = cache[edition.geography] = (codes, position[found], members["parent"].to_numpy()[found])
-    _, take, parents = held
+        return position[found], members["parent"].to_numpy()[found]
+
+    take, parents = _per_codes(ctx, "iod_summary_positions", edition.geography, codes, join)
     out = summarise_groups(parents, len(keys), *(table[c].to_numpy(dtype=float)[take] for c in ("rank", "decile", "population", "score")),
                            edition.national_count)
-    present = out.pop("held")  # parents numbered in the order of the "level|code" strings: grouping by them orders areas so
+    present = out.pop("held")  # by parent number: in the sorted order of the "level|code" strings (_members)
     levels = ["lad", "partnership", "country"] + (["region"] if ctx.area.region_code else [])
     result = {}
     for level in levels:

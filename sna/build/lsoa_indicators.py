@@ -52,7 +52,8 @@ def expand_many(ctx: BuildContext, items: list[Indicator], national: dict[str, p
     parts = []
     for (geography, method, weight, scale), members in groups.items():
         study_codes = ctx.frames["study11" if geography == "lsoa11" else "study21"]["code"]
-        parts += _study_rows({i.id: national[i.id] for i in members}, study_codes, geography)
+        frames = {i.id: national[i.id] for i in members}
+        parts.append(_study_rows(frames, study_codes, geography))
         if method == "none":
             continue
         weights = ctx.frames["weights"].get(weight) if weight else None
@@ -60,14 +61,14 @@ def expand_many(ctx: BuildContext, items: list[Indicator], national: dict[str, p
             memberships[geography] = pd.concat([pd.DataFrame({"code": parents.index, "level": level, "parent": parents.to_numpy()})
                                                 for level, parents in parents_of(ctx, geography)
                                                 if benchmarks or level not in ("region", "country")], ignore_index=True)
-        parts.append(aggregate_frames({i.id: national[i.id] for i in members}, memberships[geography], method, weights, scale))
+        parts.append(aggregate_frames(frames, memberships[geography], method, weights, scale))
     out = pd.concat(parts, ignore_index=True)
     out["note"] = None  # in place: assign() would copy every column (England: four million rows)
     return out
 
 
-def _study_rows(frames: dict[str, pd.DataFrame], study_codes: pd.Series, geography: str) -> list[pd.DataFrame]:
-    """Every indicator's rows for the study area's LSOAs, as one frame (the rows are worked out once per distinct
+def _study_rows(frames: dict[str, pd.DataFrame], study_codes: pd.Series, geography: str) -> pd.DataFrame:
+    """Every indicator's rows (at least one) for the study area's LSOAs, as one frame (the rows are worked out once per distinct
     code column; the frame is built from the columns' arrays: one frame per indicator, then concat, cost more)."""
     columns: dict[str, list] = {c: [] for c in VALUE_COLUMNS}
     ids, counts, previous, rows = [], [], None, None
@@ -81,10 +82,8 @@ def _study_rows(frames: dict[str, pd.DataFrame], study_codes: pd.Series, geograp
             columns[c].append(frame[c].to_numpy()[rows])
         ids.append(indicator_id)
         counts.append(len(rows))
-    if not ids:
-        return []
-    return [pd.DataFrame({**{c: np.concatenate(parts) for c, parts in columns.items()},
-                          "indicator_id": np.repeat(np.array(ids, dtype=object), counts), "level": geography}, copy=False)]
+    return pd.DataFrame({**{c: np.concatenate(parts) for c, parts in columns.items()},
+                         "indicator_id": np.repeat(np.array(ids, dtype=object), counts), "level": geography}, copy=False)
 
 
 def _frame(codes: pd.Series, values: pd.Series, period: str, numerator=None, denominator=None,

@@ -95,6 +95,7 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
         step_seconds["checking users' files"] = round(time.perf_counter() - started, 2)
     con = duckdb.connect(str(temp))
     running: dict[parallel.Group, parallel.Detached] = {}
+    groups = GROUPS if parallel.workers_allowed() else ()
     try:
         ctx = BuildContext(area=area, config=config, con=con, code_version=code_version(), progress=progress, inputs=accepted)
         for name, step in STEPS:
@@ -103,7 +104,7 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
             for group in [g for g in running if g.until == name]:
                 _collect(ctx, running.pop(group), step_seconds)
             t0 = time.perf_counter()
-            group = next((g for g in GROUPS if name in g.steps), None) if parallel.workers_allowed() else None
+            group = next((g for g in groups if name in g.steps), None)
             if group is not None:
                 if group not in running:
                     running[group] = parallel.start(ctx, group, STEPS)
