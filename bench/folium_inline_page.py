@@ -20,6 +20,7 @@ from geo import from_wkb  # noqa: E402
 from sna import db, ui  # noqa: E402
 from sna.analysis import values as ex  # noqa: E402
 from sna.analysis.classify import hex_colour  # noqa: E402
+from sna.ui import nodelay  # noqa: E402
 
 STATIC = Path(__file__).resolve().parent / "static"
 INDICATOR = os.environ.get("SNA_BENCH_INDICATORS", "iod25_violence_with_injury").split(",")[0]
@@ -51,4 +52,5 @@ def page_html(indicator_id: str, built: str) -> str:
 
 
 st.set_page_config(page_title="bench: folium", layout="wide")
+nodelay.once()  # the app's own server fix (sna.ui.nodelay), so the pages are compared on equal terms
 components.html(page_html(INDICATOR, ui.version()), height=540)

@@ -20,10 +20,12 @@ from geo import from_wkb  # noqa: E402
 from sna import db, ui  # noqa: E402
 from sna.analysis import values as ex  # noqa: E402
 from sna.analysis.classify import hex_colour  # noqa: E402
+from sna.ui import nodelay  # noqa: E402
 
 INDICATOR = os.environ.get("SNA_BENCH_INDICATOR", "police_serious_violence_rate")
 
 st.set_page_config(page_title="bench: folium", layout="wide")
+nodelay.once()  # the app's own server fix (sna.ui.nodelay), so the pages are compared on equal terms
 con = ui.cursor()
 cat = ex.catalogue(con)
 ind = ex.indicator(cat, INDICATOR)

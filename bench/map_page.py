@@ -14,10 +14,12 @@ import streamlit as st  # noqa: E402
 from sna import db, ui  # noqa: E402
 from sna.analysis import values as ex  # noqa: E402
 from sna.ui import maps  # noqa: E402
+from sna.ui import nodelay  # noqa: E402
 
 INDICATORS = os.environ.get("SNA_BENCH_INDICATORS", "iod25_violence_with_injury,iod25_crime_score").split(",")
 
 st.set_page_config(page_title="bench: map", layout="wide")
+nodelay.once()  # the app's own server fix (sna.ui.nodelay), so the pages are compared on equal terms
 st.session_state["runs"] = st.session_state.get("runs", 0) + 1
 con = ui.cursor()
 cat = ui.catalogue()

@@ -119,6 +119,9 @@ def page_setup(title: str, map_levels: Callable[[], list[str]] | None = None) ->
     config, as it may need the database): the browser then fetches the map's library and shapes first,
     before the widgets' own code (sna.ui.maps.preload)."""
     st.set_page_config(page_title=f"{title} | SNA explorer", layout="wide")
+    from sna.ui import nodelay
+
+    nodelay.once()  # every rerun reached the browser ~40 ms late without it (sna.ui.nodelay)
     if map_levels is not None:
         from sna.ui import maps
 
