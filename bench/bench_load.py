@@ -1,6 +1,6 @@
 """Load bench: concurrent websocket sessions, each an Area explorer load plus one indicator change.
 
-    python3 bench/bench_load.py [--sessions 1,5,10,20] [--processes 2] [--app explorer|floor]
+    python3 bench/bench_load.py [--sessions 1,5,10,20] [--processes 2] [--app explorer,floor]
 
 Runs against (a) one Streamlit process directly and (b) nginx in front of --processes Streamlit
 processes (scripts/serve.py), all on loopback ports it picks and stops again. Every session sends
@@ -14,7 +14,8 @@ Two arrival modes, reported side by side (the burst figure is the issue's; never
   thinks (a seeded random pause) between the page load and the indicator change; a session's time is
   then its load plus its change, without the pause.
 --app floor runs the same sessions against bench/floor_app.py (a title, a selectbox and a line of text):
-Streamlit's own scaling on this machine, against which the explorer's figure can be read.
+Streamlit's own scaling on this machine, against which the explorer's figure can be read; --app explorer,floor
+runs both in one invocation, so their ratios come from one run.
 The servers' CPU seconds per session (from /proc) give the physical floor of the burst: N sessions
 that each need c CPU seconds, on k usable cores, cannot all finish before about N * c / k. Figures are ratios from one run on this machine,
 which other jobs share: repeat before trusting a small difference. Writes bench/results/load.json.
@@ -178,53 +179,65 @@ def main() -> int:
     parser.add_argument("--sessions", default="1,5,10,20")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--only", choices=["direct", "proxy"], default=None)
-    parser.add_argument("--app", choices=sorted(APPS), default="explorer", help="floor: Streamlit's own floor (bench/floor_app.py)")
+    parser.add_argument("--app", default="explorer",
+                        help="comma-separated, run in turn in one invocation: explorer, floor (Streamlit's own floor, bench/floor_app.py)")
     parser.add_argument("--spread-window", type=float, default=20.0, help="seconds over which the spread visitors arrive (0: no spread mode)")
     parser.add_argument("--think", default="2,6", help="seconds between load and change in the spread mode: low,high")
     args = parser.parse_args()
+    apps = args.app.split(",")
+    if unknown := [a for a in apps if a not in APPS]:
+        parser.error(f"unknown --app {unknown}; choose from {sorted(APPS)}")
     think = [float(x) for x in args.think.split(",")]
     spread = (args.spread_window, think[0], think[1]) if args.spread_window > 0 else None
     levels = [int(x) for x in args.sessions.split(",")]
+    reports = {app: run_app(app, levels, args.processes, args.only, spread) for app in apps}
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    for app, report in reports.items():
+        (results / ("load.json" if app == "explorer" else f"load-{app}.json")).write_text(json.dumps(report, indent=1))
+    for app, report in reports.items():
+        for name in ("direct", "proxy"):
+            if name in report:
+                rows, base = report[name]["burst"], report[name]["burst"][0]["p95_s"]
+                last = rows[-1]
+                print(f"{app}, {name}: burst p95 at {last['sessions']} sessions {last['p95_s']:.2f} s vs one session {base:.3f} s = "
+                      f"{last['p95_s'] / base:.1f}x (target <= 3x), errors {sum(r['errors'] for r in rows)}; its CPU floor "
+                      f"{last['floor_s'] / base:.1f}x ({last['cpu_s_per_session']:.3f} CPU s per session)")
+                if "spread" in report[name]:
+                    sp = report[name]["spread"]
+                    print(f"{app}, {name}: spread p95 ratio at {sp['sessions']} visitors = {sp['p95_s'] / base:.1f}x, errors {sp['errors']}")
+    print(f"Load average at start {os.getloadavg()}: the machine is shared; ratios are from one run.")
+    return 0
+
+
+def run_app(app: str, levels: list[int], processes: int, only: str | None, spread: tuple[float, float, float] | None) -> dict:
+    """One app's burst (and spread) figures, directly and through nginx."""
     from sna.config import settings
     from serve import launch
 
     db = settings().db_path
     run = Path(tempfile.mkdtemp(prefix="sna-bench-load-"))
-    script, page = APPS[args.app]
-    report = {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg(), "app": args.app, "page": page, "levels": levels}
-    if args.only in (None, "direct"):
-        print("One Streamlit process, directly:", flush=True)
+    script, page = APPS[app]
+    report = {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg(), "app": app, "page": page, "levels": levels}
+    if only in (None, "direct"):
+        print(f"{app}: one Streamlit process, directly:", flush=True)
         proc, url = direct_server(db, run, script)
         try:
             report["direct"] = measure(url, page, levels, [url], [proc.pid], 1, spread)  # one process: one core at most
         finally:
             proc.terminate()
             proc.wait(timeout=20)
-    if args.only in (None, "proxy"):
-        print(f"nginx in front of {args.processes} Streamlit processes:", flush=True)
+    if only in (None, "proxy"):
+        print(f"{app}: nginx in front of {processes} Streamlit processes:", flush=True)
         port = free_port()
-        base = free_ports(args.processes)
-        site = launch(args.processes, "127.0.0.1", port, base, run, db, script)
+        base = free_ports(processes)
+        site = launch(processes, "127.0.0.1", port, base, run, db, script)
         try:
-            report["proxy"] = measure(f"http://127.0.0.1:{port}", page, levels, [f"http://127.0.0.1:{base + i}" for i in range(args.processes)],
-                                      [child.pid for child in site.children], min(args.processes, os.cpu_count() or 1), spread)
+            report["proxy"] = measure(f"http://127.0.0.1:{port}", page, levels, [f"http://127.0.0.1:{base + i}" for i in range(processes)],
+                                      [child.pid for child in site.children], min(processes, os.cpu_count() or 1), spread)
         finally:
             site.stop()
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
-    (results / ("load.json" if args.app == "explorer" else f"load-{args.app}.json")).write_text(json.dumps(report, indent=1))
-    for name in ("direct", "proxy"):
-        if name in report:
-            rows, base = report[name]["burst"], report[name]["burst"][0]["p95_s"]
-            last = rows[-1]
-            print(f"{name}: burst p95 ratio at {last['sessions']} sessions = {last['p95_s'] / base:.1f}x (target <= 3x), errors "
-                  f"{sum(r['errors'] for r in rows)}; its CPU floor {last['floor_s'] / base:.1f}x "
-                  f"({last['cpu_s_per_session']:.3f} CPU s per session)")
-            if "spread" in report[name]:
-                sp = report[name]["spread"]
-                print(f"{name}: spread p95 ratio at {sp['sessions']} visitors = {sp['p95_s'] / base:.1f}x, errors {sp['errors']}")
-    print(f"Load average at start {report['load_average_at_start']}: the machine is shared; ratios are from one run.")
-    return 0
+    return report
 
 
 def free_ports(count: int) -> int:

@@ -9,8 +9,8 @@ waits for the first; N processes use N cores. Each process opens the same databa
 (a rebuild renames a new file into place and every process follows it on its next page load).
 nginx (Debian package `nginx`; `bash scripts/setup.sh --host` installs it) forwards the websocket
 (HTTP/1.1 upgrade), compresses text, caps uploads, and keeps each browser on one process with a
-cookie (a session and its uploads live in one process; nginx without the commercial `sticky`
-module hashes the cookie, so all visitors behind one NAT address are still spread out).
+cookie naming its process (a session and its uploads live in one process); a new visitor goes to the
+process with the fewest open connections, so visitors behind one NAT address are still spread out.
 
 The launcher writes nginx.conf and logs into --run-dir, starts everything, waits until the site
 answers through the proxy, then runs until SIGINT/SIGTERM and stops everything it started.
@@ -72,16 +72,22 @@ http {{
     gzip_proxied any;
     gzip_types text/plain text/css application/javascript application/json image/svg+xml;
 
-    # Sticky sessions: a browser keeps the backend its cookie hashes to; a first request gets a new cookie.
-    map $cookie_sna_backend $sna_backend_key {{ "" $request_id; default $cookie_sna_backend; }}
-    map $cookie_sna_backend $sna_set_cookie {{ "" "sna_backend=$request_id; Path=/; HttpOnly; SameSite=Lax"; default ""; }}
+    # Sticky sessions: a new visitor goes to the process with the fewest open connections (each tab holds one
+    # websocket, so that is the least busy process) and gets a cookie naming it; later requests with that
+    # cookie go to the same process, or to another if it is down. A hash of a random cookie had put 13 of a
+    # burst of 20 visitors on one of two processes as often as not (issue 13).
+    map $cookie_sna_backend $sna_upstream {{ default sna_new;
+{pinned_map}    }}
+    map $upstream_addr $sna_backend_index {{ default "";
+{index_map}    }}
+    map $sna_upstream $sna_set_cookie {{ sna_new "sna_backend=$sna_backend_index; Path=/; HttpOnly; SameSite=Lax"; default ""; }}
     map $http_upgrade $connection_upgrade {{ default upgrade; "" close; }}
 
-    upstream sna_app {{
-        hash $sna_backend_key consistent;
+    upstream sna_new {{
+        least_conn;
 {servers}
     }}
-
+{pinned_upstreams}
     server {{
         listen {address}:{port};
         client_max_body_size {body_mb}m;
@@ -100,7 +106,7 @@ http {{
         }}
 
         location / {{
-            proxy_pass http://sna_app;
+            proxy_pass http://$sna_upstream;
             proxy_http_version 1.1;
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
@@ -118,8 +124,14 @@ http {{
 def nginx_conf(run: Path, address: str, port: int, backends: list[int], frontend: Path) -> str:
     user = f"user {worker_user()};" if worker_user() else ""
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in backends)
+    pinned = "".join(
+        f"    upstream sna_{i} {{\n        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n"
+        + "".join(f"        server 127.0.0.1:{q} backup;\n" for q in backends if q != p) + "    }\n"
+        for i, p in enumerate(backends))
     return NGINX_CONF.format(processes=len(backends), run=run, user=user, servers=servers, address=address, port=port,
-                             body_mb=MAX_BYTES // (1024 * 1024) + 1, frontend=frontend)
+                             body_mb=MAX_BYTES // (1024 * 1024) + 1, frontend=frontend, pinned_upstreams=pinned,
+                             pinned_map="".join(f'        "{i}" sna_{i};\n' for i in range(len(backends))),
+                             index_map="".join(f'        "127.0.0.1:{p}" "{i}";\n' for i, p in enumerate(backends)))
 
 
 def worker_user() -> str | None:

@@ -66,27 +66,39 @@ def test_page_loads_through_the_proxy_with_a_sticky_cookie_and_gzip(proxied):
     url, run, _ = proxied
     page = _get(url + "/")
     assert page.status == 200 and b"<title>" in page.read()
-    cookie = page.headers["Set-Cookie"]
-    assert cookie.startswith("sna_backend=") and "HttpOnly" in cookie
+    cookie = next(c for c in page.headers.get_all("Set-Cookie") if c.startswith("sna_backend="))
+    assert "HttpOnly" in cookie and _backend_cookie(page) in ("sna_backend=0", "sna_backend=1")
     script = re.search(r'src="(\./static/js/[^"]+\.js)"', _get(url + "/").read().decode()).group(1)
     asset = _get(f"{url}/{script[2:]}", {"Accept-Encoding": "gzip"})
     assert asset.headers["Content-Encoding"] == "gzip"
-    assert _get(url + "/", {"Cookie": cookie.split(";")[0]}).headers.get("Set-Cookie") is None  # set once
+    assert _backend_cookie(_get(url + "/", {"Cookie": cookie.split(";")[0]})) is None  # set once
+
+
+def _backend_cookie(answer) -> str | None:
+    """The sna_backend cookie the proxy set (name=value), if any (Streamlit sets its own XSRF cookie too)."""
+    return next((c.split(";")[0] for c in answer.headers.get_all("Set-Cookie") or [] if c.startswith("sna_backend=")), None)
 
 
 def test_cookie_keeps_a_backend_and_new_visitors_are_spread(proxied):
     url, run, backends = proxied
     log = run / "nginx-access.log"
-    for i in range(4):  # each request marked in its URL: other tests' lines in the log (flushed late) are ignored
-        _get(url + f"/_stcore/health?sticky=one-{i}", {"Cookie": "sna_backend=visitor-one"})
-    for n in range(16):
-        _get(url + f"/_stcore/health?sticky=new-{n}", {"Cookie": f"sna_backend=visitor-{n}-x"})
+    cookies = []
+    for n in range(8):  # new visitors: the process with the fewest connections, and a cookie naming it
+        cookies.append(_backend_cookie(_get(url + f"/_stcore/health?sticky=new-{n}")))
+    assert set(cookies) == {f"sna_backend={i}" for i in range(len(backends))}
+    for i in range(len(backends)):
+        for n in range(3):  # each request marked in its URL: other tests' lines in the log (flushed late) are ignored
+            answer = _get(url + f"/_stcore/health?sticky=kept{i}-{n}", {"Cookie": f"sna_backend={i}"})
+            assert _backend_cookie(answer) is None
+    stale = _get(url + "/_stcore/health?sticky=stale", {"Cookie": "sna_backend=visitor-one"})  # an older site's cookie
+    assert _backend_cookie(stale) in cookies
     time.sleep(1)  # nginx writes its access log asynchronously
 
     def upstreams(marker: str) -> list[str]:
         return [re.search(r"upstream=(\S+)", line).group(1) for line in log.read_text().splitlines() if f"sticky={marker}" in line]
-    assert len(upstreams("one-")) == 4 and len(set(upstreams("one-"))) == 1
-    assert {f"127.0.0.1:{p}" for p in backends} <= set(upstreams("new-"))
+    assert sorted(upstreams("new-")) == sorted(f"127.0.0.1:{p}" for p in backends for _ in range(8 // len(backends)))
+    for i, port in enumerate(backends):
+        assert upstreams(f"kept{i}-") == [f"127.0.0.1:{port}"] * 3
 
 
 def test_websocket_runs_the_area_explorer_through_the_proxy(proxied):
