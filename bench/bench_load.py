@@ -16,6 +16,9 @@ Two arrival modes, reported side by side (the burst figure is the issue's; never
 --app floor runs the same sessions against bench/floor_app.py (a title, a selectbox and a line of text):
 Streamlit's own scaling on this machine, against which the explorer's figure can be read; --app explorer,floor
 runs both in one invocation, so their ratios come from one run.
+- rates (--rates 5,10,20,40): visitors arrive evenly at each rate for --rate-seconds (bounded: rate x seconds
+  sessions), each loading the page and changing the indicator at once: the rate up to which a site's p95
+  stays near one session's is its capacity on this machine.
 The servers' CPU seconds per session (from /proc) give the physical floor of the burst: N sessions
 that each need c CPU seconds, on k usable cores, cannot all finish before about N * c / k. Figures are ratios from one run on this machine,
 which other jobs share: repeat before trusting a small difference. Writes bench/results/load.json.
@@ -32,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -124,9 +128,19 @@ def summarise(results: list[dict]) -> dict:
             "change_bytes": int(np.mean([r["change_bytes"] for r in ok])) if ok else 0}
 
 
-def measure(url: str, page: str, levels: list[int], warm: list[str], pids: list[int], cores: int,
-            spread: tuple[float, float, float] | None) -> dict:
-    """Burst waves at each concurrency (and the spread mode at the largest), with the servers' CPU per session."""
+@dataclass(frozen=True)
+class Plan:
+    """What to run against each server: burst levels, the spread mode, and arrival rates."""
+    levels: list[int]
+    spread: tuple[float, float, float] | None = None  # window s, think low s, think high s
+    rates: list[float] = field(default_factory=list)  # visitors per second, each for rate_seconds
+    rate_seconds: float = 4.0
+
+
+def measure(url: str, page: str, plan: Plan, warm: list[str], pids: list[int], cores: int) -> dict:
+    """Burst waves at each concurrency (then the spread mode at the largest, and each arrival rate), with the
+    servers' CPU per session."""
+    levels, spread = plan.levels, plan.spread
     for backend in warm:  # warm every process's caches (geometry, catalogue) once, as a live site would be
         asyncio.run(wave(backend, 1, page))
     rows = []
@@ -155,6 +169,15 @@ def measure(url: str, page: str, levels: list[int], warm: list[str], pids: list[
         out["spread"] = row
         print(f"    spread: {sessions} visitors over {window:g} s, {low:g}-{high:g} s between load and change: p95 "
               f"{row['p95_s']:.2f} s ({row['p95_s'] / rows[0]['p95_s']:.1f}x one session), errors {row['errors']}", flush=True)
+    out["rates"] = []
+    for rate in plan.rates:  # visitors arriving evenly at `rate` a second, each loading the page and changing at once
+        sessions = max(1, round(rate * plan.rate_seconds))
+        cpu0 = cpu_seconds(pids)
+        row = summarise(asyncio.run(spread_wave(url, page, sessions, plan.rate_seconds, (0.0, 0.0))))
+        row.update(per_second=rate, sessions=sessions, cpu_s_per_session=(cpu_seconds(pids) - cpu0) / sessions)
+        out["rates"].append(row)
+        print(f"    {rate:g} visitors a second for {plan.rate_seconds:g} s ({sessions}): p95 {row['p95_s']:.2f} s "
+              f"({row['p95_s'] / rows[0]['p95_s']:.1f}x one session), errors {row['errors']}", flush=True)
     return out
 
 
@@ -183,6 +206,9 @@ def main() -> int:
                         help="comma-separated, run in turn in one invocation: explorer, floor (Streamlit's own floor, bench/floor_app.py)")
     parser.add_argument("--spread-window", type=float, default=20.0, help="seconds over which the spread visitors arrive (0: no spread mode)")
     parser.add_argument("--think", default="2,6", help="seconds between load and change in the spread mode: low,high")
+    parser.add_argument("--rates", default="", help="arrival rates to run, visitors a second (e.g. 5,10,20,40): "
+                                                    "where a site's p95 leaves one session's")
+    parser.add_argument("--rate-seconds", type=float, default=4.0, help="how long each arrival rate runs")
     args = parser.parse_args()
     apps = args.app.split(",")
     if unknown := [a for a in apps if a not in APPS]:
@@ -190,7 +216,8 @@ def main() -> int:
     think = [float(x) for x in args.think.split(",")]
     spread = (args.spread_window, think[0], think[1]) if args.spread_window > 0 else None
     levels = [int(x) for x in args.sessions.split(",")]
-    reports = {app: run_app(app, levels, args.processes, args.only, spread) for app in apps}
+    plan = Plan(levels, spread, [float(x) for x in args.rates.split(",") if x], args.rate_seconds)
+    reports = {app: run_app(app, plan, args.processes, args.only) for app in apps}
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     for app, report in reports.items():
@@ -206,11 +233,14 @@ def main() -> int:
                 if "spread" in report[name]:
                     sp = report[name]["spread"]
                     print(f"{app}, {name}: spread p95 ratio at {sp['sessions']} visitors = {sp['p95_s'] / base:.1f}x, errors {sp['errors']}")
+                for row in report[name]["rates"]:
+                    print(f"{app}, {name}: {row['per_second']:g} visitors a second: p95 {row['p95_s']:.2f} s = {row['p95_s'] / base:.1f}x "
+                          f"one session, errors {row['errors']}")
     print(f"Load average at start {os.getloadavg()}: the machine is shared; ratios are from one run.")
     return 0
 
 
-def run_app(app: str, levels: list[int], processes: int, only: str | None, spread: tuple[float, float, float] | None) -> dict:
+def run_app(app: str, plan: Plan, processes: int, only: str | None) -> dict:
     """One app's burst (and spread) figures, directly and through nginx."""
     from sna.config import settings
     from serve import launch
@@ -218,12 +248,12 @@ def run_app(app: str, levels: list[int], processes: int, only: str | None, sprea
     db = settings().db_path
     run = Path(tempfile.mkdtemp(prefix="sna-bench-load-"))
     script, page = APPS[app]
-    report = {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg(), "app": app, "page": page, "levels": levels}
+    report = {"cores": os.cpu_count(), "load_average_at_start": os.getloadavg(), "app": app, "page": page, "levels": plan.levels}
     if only in (None, "direct"):
         print(f"{app}: one Streamlit process, directly:", flush=True)
         proc, url = direct_server(db, run, script)
         try:
-            report["direct"] = measure(url, page, levels, [url], [proc.pid], 1, spread)  # one process: one core at most
+            report["direct"] = measure(url, page, plan, [url], [proc.pid], 1)  # one process: one core at most
         finally:
             proc.terminate()
             proc.wait(timeout=20)
@@ -233,8 +263,8 @@ def run_app(app: str, levels: list[int], processes: int, only: str | None, sprea
         base = free_ports(processes)
         site = launch(processes, "127.0.0.1", port, base, run, db, script)
         try:
-            report["proxy"] = measure(f"http://127.0.0.1:{port}", page, levels, [f"http://127.0.0.1:{base + i}" for i in range(processes)],
-                                      [child.pid for child in site.children], min(processes, os.cpu_count() or 1), spread)
+            report["proxy"] = measure(f"http://127.0.0.1:{port}", page, plan, [f"http://127.0.0.1:{base + i}" for i in range(processes)],
+                                      [child.pid for child in site.children], min(processes, os.cpu_count() or 1))
         finally:
             site.stop()
     return report

@@ -229,7 +229,7 @@ function ringLayers(state) {
 // of 1.25 s). Labels sit there too, above any overlay.
 // Dark text on a light box, legible on any class colour (LA names and overlay labels alike).
 const LABEL_STYLE = { getColor: [27, 38, 49], getTextAnchor: "middle", background: true, getBackgroundColor: [255, 255, 255, 215],
-                      backgroundPadding: [4, 2, 4, 2], characterSet: "auto" };
+                      backgroundPadding: [4, 2, 4, 2], characterSet: "auto", fontFamily: "\"Source Sans 3\", \"Source Sans Pro\", Arial, sans-serif", fontWeight: 600 };
 
 function frameLayers(state) {
   const { deck, outline, data } = state;
