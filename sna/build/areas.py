@@ -89,27 +89,23 @@ def build_area_boundaries(ctx: BuildContext) -> None:
 
 
 def build_parent_boundaries(ctx: BuildContext) -> None:
-    """The rows of the areas table above LSOAs: wards (dissolved from the LSOAs), LADs (the area's LAD file,
-    or dissolved), the partnership, the region and England. Runs beside build_area_boundaries where it can,
-    reading the LSOA boundaries it needs itself (taking them from the context when that step has run)."""
+    """The rows of the areas table above LSOAs: wards (dissolved from the LSOAs build_area_boundaries left in the
+    context, so that they are read and repaired once), LADs (the area's LAD file, or dissolved), the partnership,
+    the region and England."""
     area = ctx.area
     study11, study21 = ctx.frames["study11"], ctx.frames["study21"]
     pop_total, pop_10_24 = ctx.frames["pop_total"], ctx.frames["pop_10_24"]
-
-    def lsoas(level: str, study: pd.DataFrame) -> gpd.GeoDataFrame:
-        held = ctx.frames.get("geo11" if level == "lsoa11" else "geo21")
-        return held if held is not None else study_geometry(ctx.source_path(area.boundaries[level]), level, study["code"])
-
-    if "lsoa21" in area.boundaries:
-        ward_source = lsoas("lsoa21", study21).merge(study21[["code", "ward_code"]], on="code")
+    geo11, geo21 = ctx.frames["geo11"], ctx.frames["geo21"]
+    if geo21 is not None:
+        ward_source = geo21.merge(study21[["code", "ward_code"]], on="code")
     else:
-        ward_source = lsoas("lsoa11", study11).merge(study11[["code", "ward_code"]], on="code")
+        ward_source = geo11.merge(study11[["code", "ward_code"]], on="code")
     wards = dissolve(ward_source[["ward_code", "geometry"]], by="ward_code").rename(columns={"ward_code": "code"})
     if "lad" in area.boundaries:
         lads = lad_boundaries(ctx.source_path(area.boundaries["lad"]), area.key, tuple(area.lad_codes))
         ctx.record("areas", area.boundaries["lad"], len(lads), len(lads))
     else:
-        members = lsoas("lsoa11", study11).merge(study11[["code", "lad_code"]], on="code")[["lad_code", "geometry"]]
+        members = geo11.merge(study11[["code", "lad_code"]], on="code")[["lad_code", "geometry"]]
         lads = dissolve(members, by="lad_code").rename(columns={"lad_code": "code"})
     rows = [_parent_rows(study11, wards, "ward", "ward_code", "ward_name", pop_total, pop_10_24),
             _parent_rows(study11, lads[["code", "geometry"]], "lad", "lad_code", "lad_name", pop_total, pop_10_24)]

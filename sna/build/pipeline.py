@@ -52,11 +52,12 @@ STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
 ]
 # Steps that need only what the steps before them left in the context: each group runs in a second process
 # from its first step on, beside the steps that follow, and is collected before the step that needs it
-# (sna.build.parallel); their rows and tables keep their places in the order.
-# The LSOA boundaries are collected before the IoD summaries' process starts, so that it has the LSOA 2011 shapes
-# for the postcodes: the two processes then take about the same time after the LSOA indicators.
-GROUPS = (parallel.Group(("area boundaries",), until="IoD local authority summaries", frames=("geo11", "geo21", "area_rows_lsoa")),
-          parallel.Group(("ward and LAD boundaries",), until="areas table", frames=("area_rows_parents",)),
+# (sna.build.parallel); their rows and tables keep their places in the order. One second process at a time
+# (the machine may have two cores): the boundaries (the LSOA shapes read and repaired once, then wards and
+# LADs dissolved from them) run beside the LSOA indicators, and are collected before the IoD summaries'
+# process starts, so that it has the LSOA 2011 shapes for the postcodes.
+GROUPS = (parallel.Group(("area boundaries", "ward and LAD boundaries"), until="IoD local authority summaries",
+                         frames=("geo11", "geo21", "area_rows_lsoa", "area_rows_parents")),
           parallel.Group(("IoD local authority summaries", "postcodes", "local authority indicators")))
 
 
