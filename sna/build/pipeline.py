@@ -222,12 +222,15 @@ def _write_values(con: duckdb.DuckDBPyConnection, parts: list[pd.DataFrame]) -> 
     """Table indicator_values: every step's rows, stacked and sorted by DuckDB straight from the steps' frames
     (stacking and sorting England's five million rows in pandas, then copying them in, took seconds).
     Returns the indicator ids held."""
-    columns = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in VALUE_TYPES.items())
+    def columns(part: pd.DataFrame) -> str:  # a part without a note column (LSOA indicators) has none
+        held = {c: f'"{c}"' if c in part.columns else "NULL" for c in VALUE_TYPES}
+        return ", ".join(f'CAST({held[c]} AS {t}) AS "{c}"' for c, t in VALUE_TYPES.items())
+
     names = [f"_values_{i}" for i in range(len(parts))]
     for name, part in zip(names, parts):
         con.register(name, part)
     try:
-        union = " UNION ALL ".join(f"SELECT {columns} FROM {name}" for name in names)
+        union = " UNION ALL ".join(f"SELECT {columns(part)} FROM {name}" for name, part in zip(names, parts))
         con.execute(f"CREATE OR REPLACE TABLE indicator_values AS {union} ORDER BY indicator_id, level, area_code, period")
     finally:
         for name in names:
