@@ -27,7 +27,7 @@ from sna.build.crime import build_crime
 from sna.db import SCHEMA_VERSION
 from sna.errors import DatabaseError
 from sna.build.la_indicators import build_la_indicators
-from sna.build.areas import build_area_boundaries, build_areas, build_areas_table, build_parent_boundaries
+from sna.build.areas import build_area_boundaries, build_areas, build_areas_table
 from sna.build.lsoa_indicators import build_lsoa_indicators
 from sna.build.iod_summaries import build_iod_summaries
 from sna.build.places import build_places
@@ -39,7 +39,6 @@ from sna.build.schools import build_schools
 STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
     ("areas and populations", build_areas),
     ("area boundaries", build_area_boundaries),
-    ("ward and LAD boundaries", build_parent_boundaries),
     ("LSOA indicators (IoD 2019, IoD 2025, population)", build_lsoa_indicators),
     ("IoD local authority summaries", build_iod_summaries),
     ("areas table", build_areas_table),
@@ -53,11 +52,10 @@ STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
 # Steps that need only what the steps before them left in the context: each group runs in a second process
 # from its first step on, beside the steps that follow, and is collected before the step that needs it
 # (sna.build.parallel); their rows and tables keep their places in the order. One second process at a time
-# (the machine may have two cores): the boundaries (the LSOA shapes read and repaired once, then wards and
-# LADs dissolved from them) run beside the LSOA indicators, and are collected before the IoD summaries'
-# process starts, so that it has the LSOA 2011 shapes for the postcodes.
-GROUPS = (parallel.Group(("area boundaries", "ward and LAD boundaries"), until="IoD local authority summaries",
-                         frames=("geo11", "geo21", "area_rows_lsoa", "area_rows_parents")),
+# (the machine may have two cores): the boundaries (the LSOA shapes read and repaired once, every level's
+# geometry from them) run beside the LSOA indicators, and are collected before the IoD summaries' process
+# starts, so that it has the LSOA 2011 shapes for the postcodes.
+GROUPS = (parallel.Group(("area boundaries",), until="IoD local authority summaries", frames=("geo11", "geo21", "area_rows")),
           parallel.Group(("IoD local authority summaries", "postcodes", "local authority indicators")))
 
 
