@@ -53,9 +53,11 @@ STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
 # from its first step on, beside the steps that follow, and is collected before the step that needs it
 # (sna.build.parallel); their rows and tables keep their places in the order. One second process at a time
 # (the machine may have two cores): the boundaries (the LSOA shapes read and repaired once, every level's
-# geometry from them) run beside the LSOA indicators, and are collected before the IoD summaries' process
-# starts, so that it has the LSOA 2011 shapes for the postcodes.
-GROUPS = (parallel.Group(("area boundaries",), until="IoD local authority summaries", frames=("geo11", "geo21", "area_rows")),
+# geometry from them) run beside the LSOA indicators. When the build reaches a group's step while the other
+# group still runs (England's boundaries outlast its LSOA indicators), the step runs here and the group
+# starts at its next step; so the IoD summaries' process starts once the boundaries are collected, with the
+# LSOA 2011 shapes the postcodes need.
+GROUPS = (parallel.Group(("area boundaries",), until="areas table", frames=("geo11", "geo21", "area_rows")),
           parallel.Group(("IoD local authority summaries", "postcodes", "local authority indicators")))
 
 
@@ -97,16 +99,19 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
     groups = GROUPS if parallel.workers_allowed() else ()
     try:
         ctx = BuildContext(area=area, config=config, con=con, code_version=code_version(), progress=progress, inputs=accepted)
-        for name, step in STEPS:
+        for position, (name, step) in enumerate(STEPS):
             if on_step:
                 on_step(name)
             for group in [g for g in running if g.until == name]:
                 _collect(ctx, running.pop(group), step_seconds)
             t0 = time.perf_counter()
             group = next((g for g in groups if name in g.steps), None)
-            if group is not None:
-                if group not in running:
-                    running[group] = parallel.start(ctx, group, STEPS)
+            if group is not None and group not in running:
+                for other in [g for g in running if running[g].finished()]:
+                    _collect(ctx, running.pop(other), step_seconds)
+                if not running:  # else the second process is busy: this step runs here
+                    running[group] = parallel.start(ctx, group, STEPS[position:])
+            if group in running:
                 running[group].mark(ctx, name)
                 continue
             step(ctx)
