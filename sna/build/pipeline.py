@@ -118,9 +118,11 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
             step_seconds[name] = round(time.perf_counter() - t0, 2)
         for group in list(running):
             _collect(ctx, running.pop(group), step_seconds)
+        t0 = time.perf_counter()
         _finish(ctx)
         tables = validate(con)
         con.close()
+        step_seconds["values, catalogue, checks and writing out"] = round(time.perf_counter() - t0, 2)
         os.replace(temp, target)
     except BaseException:
         for detached in running.values():
@@ -133,8 +135,11 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
 
 
 def _collect(ctx: BuildContext, detached: parallel.Detached, step_seconds: dict[str, float]) -> None:
-    """Wait for a group run in the second process and put its results in place (the wait is timed too)."""
+    """Wait for a group run in the second process and put its results in place (the wait is timed too). While
+    it is still running, the tables written so far are checkpointed (written out), which closing would do."""
     t0 = time.perf_counter()
+    if not detached.finished():
+        ctx.con.execute("CHECKPOINT")
     step_seconds.update({f"{name} (second process)": seconds for name, seconds in detached.collect(ctx).items()})
     step_seconds[f"waiting for: {', '.join(detached.group.steps)}"] = round(time.perf_counter() - t0, 2)
 
