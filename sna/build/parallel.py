@@ -59,9 +59,10 @@ class Detached:
         for attr in ORDERED:
             getattr(ctx, attr).append(slot)
 
-    def finished(self) -> bool:
-        """Whether the process has sent its result and the build has passed each of its steps (it may be collected)."""
-        return len(self.slots) == len(self.steps) and self.receiver.poll()
+    def finished(self, wait: float = 0.0) -> bool:
+        """Whether the process has sent its result (waiting up to `wait` seconds for it) and the build has passed
+        each of its steps (it may be collected)."""
+        return len(self.slots) == len(self.steps) and self.receiver.poll(wait)
 
     def stop(self) -> None:
         """End the process (the build failed elsewhere)."""
