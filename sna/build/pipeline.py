@@ -230,6 +230,9 @@ VALUE_TYPES = {"indicator_id": "VARCHAR", "area_code": "VARCHAR", "level": "VARC
                "numerator": "DOUBLE", "denominator": "DOUBLE", "note": "VARCHAR"}
 
 
+SMALL_PART = 100_000  # rows
+
+
 def _write_values(con: duckdb.DuckDBPyConnection, parts: list[pd.DataFrame]) -> set[str]:
     """Table indicator_values: every step's rows, stacked and sorted by DuckDB straight from the steps' frames
     (stacking and sorting England's five million rows in pandas, then copying them in, took seconds).
@@ -238,6 +241,9 @@ def _write_values(con: duckdb.DuckDBPyConnection, parts: list[pd.DataFrame]) -> 
         held = {c: f'"{c}"' if c in part.columns else "NULL" for c in VALUE_TYPES}
         return ", ".join(f'CAST({held[c]} AS {t}) AS "{c}"' for c, t in VALUE_TYPES.items())
 
+    small = [part for part in parts if len(part) < SMALL_PART]
+    if len(small) > 1:  # scanned as one frame: DuckDB's set-up per frame cost more than the rows (West Midlands: 30 parts)
+        parts = [part for part in parts if len(part) >= SMALL_PART] + [pd.concat([part.reindex(columns=list(VALUE_TYPES)) for part in small], ignore_index=True)]
     names = [f"_values_{i}" for i in range(len(parts))]
     for name, part in zip(names, parts):
         con.register(name, part)
