@@ -21,7 +21,7 @@ READ_ONLY = r"""
 import sys, time, duckdb, pandas as pd, pyogrio, pyarrow.csv
 sys.path.insert(0, {repo!r})
 from sna.registry import sources
-from sna.build.readers import ARROW_SOURCES
+from sna.build.readers import read_with_arrow
 files = {files!r}
 arrow = {arrow!r}  # also read with Arrow's reader the CSVs the build itself parses with it
 t, c = time.perf_counter(), time.process_time()
@@ -33,7 +33,7 @@ for f in files:
         pd.read_csv(path, header=None)
     elif path.suffix == '.parquet':
         pd.read_parquet(path)
-    elif arrow and f.startswith(ARROW_SOURCES):
+    elif arrow and read_with_arrow(f):
         pyarrow.csv.read_csv(path).to_pandas()
     else:
         pd.read_csv(path, low_memory=False, encoding='utf-8-sig')

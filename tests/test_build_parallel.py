@@ -34,3 +34,42 @@ def test_a_failing_detached_step_stops_the_build(sources_dir, tmp_path, monkeypa
     with pytest.raises(expected, match="boundary file is odd" if expected is SourceError else "_TwoArguments"):
         pipeline.build("west-midlands", config=config, progress=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_lsoa_boundaries_are_read_once_and_one_second_process_runs_at_a_time(sources_dir, tmp_path, monkeypatch):
+    """The LSOA boundary files are read and repaired once per build (a second reading in a third process
+    competed for the two cores), and no second process is started while another runs."""
+    import sna.build.areas as areas
+    import sna.build.pipeline as pipeline
+    from sna.config import settings
+
+    reads = tmp_path / "reads.txt"  # appended to by whichever process reads (a forked one too)
+    original = areas.read_boundaries
+
+    def counted(path, codes=None):
+        with open(reads, "a") as handle:
+            handle.write(f"{path}\n")
+        return original(path, codes)
+
+    monkeypatch.setattr(areas, "read_boundaries", counted)
+    alive: list[object] = []
+    peak = []
+    start, collect = parallel.start, parallel.Detached.collect
+
+    def started(*args, **kwargs):
+        peak.append(len(alive) + 1)
+        detached = start(*args, **kwargs)
+        alive.append(detached)
+        return detached
+
+    def collected(self, ctx):
+        alive.remove(self)
+        return collect(self, ctx)
+
+    monkeypatch.setattr(parallel, "start", started)
+    monkeypatch.setattr(parallel.Detached, "collect", collected)
+    config = replace(settings(), sources_dir=sources_dir, db_path=tmp_path / "sna.duckdb")
+    pipeline.build("west-midlands", config=config, progress=False)
+    paths = reads.read_text().splitlines()
+    assert len(paths) == len(set(paths)) == 3  # LSOA 2011, LSOA 2021, LAD: each once
+    assert max(peak, default=1) == 1

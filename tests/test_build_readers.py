@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sna.build.readers import ARROW_SOURCES, read_csv, read_csv_arrow
+from sna.build.readers import read_csv, read_csv_arrow, read_with_arrow
 from sna.registry import sources
 
 
@@ -20,7 +20,7 @@ from sna.registry import sources
 def _registered_csvs(sources_dir) -> list:
     found = []
     for source in sources.all_sources().values():
-        if source.file.endswith(".csv") and source.id.startswith(ARROW_SOURCES):
+        if source.file.endswith(".csv") and read_with_arrow(source.id):
             path = sources_dir / source.file
             if path.exists():
                 found.append(path)

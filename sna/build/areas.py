@@ -3,6 +3,8 @@ names, parents, populations and geometry, plus the population weights other step
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -61,17 +63,44 @@ def build_areas(ctx: BuildContext) -> None:
 
 
 def build_area_boundaries(ctx: BuildContext) -> None:
-    """The study area's LSOA boundaries (read, repaired, simplified for display): frames geo11/geo21 for the
-    steps that place points, and the LSOA rows of the areas table (build_areas_table writes it). Reads only
-    what build_areas left in the context, so it can run in a second process (sna.build.parallel)."""
+    """The geometry of the areas table: the study area's LSOAs (read and repaired once; frames geo11/geo21 for
+    the steps that place points) and the levels above them (wards dissolved from the LSOAs, LADs from the area's
+    LAD file or dissolved, the partnership, the region and England), as the rows build_areas_table writes.
+
+    Reads only what build_areas left in the context, so it can run in a second process (sna.build.parallel).
+    The files are read and the levels worked out in threads: GEOS and PROJ release the GIL, so the step also
+    uses a core the rest of the build leaves idle (England: seconds of unions and simplification)."""
     area = ctx.area
     study11, study21 = ctx.frames["study11"], ctx.frames["study21"]
-    geo = {}
-    for level, study in (("lsoa11", study11), ("lsoa21", study21)):
-        if level in area.boundaries:
-            geo[level] = study_geometry(ctx.source_path(area.boundaries[level]), level, study["code"])
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        reads = {level: pool.submit(study_geometry, ctx.source_path(area.boundaries[level]), level, study["code"])
+                 for level, study in (("lsoa11", study11), ("lsoa21", study21)) if level in area.boundaries}
+        lad_file = (pool.submit(lad_boundaries, ctx.source_path(area.boundaries["lad"]), area.key, tuple(area.lad_codes))
+                    if "lad" in area.boundaries else None)
+        geo = {}
+        for level, read in reads.items():  # in this order, so that the first file that fails is the one named
+            geo[level] = read.result()
             ctx.record("areas", area.boundaries[level], len(geo[level]), len(geo[level]))
-    geo11, geo21 = geo["lsoa11"], geo.get("lsoa21")
+        geo11, geo21 = geo["lsoa11"], geo.get("lsoa21")
+        wards = pool.submit(_ward_rows, ctx, geo21.merge(study21[["code", "ward_code"]], on="code") if geo21 is not None
+                            else geo11.merge(study11[["code", "ward_code"]], on="code"))
+        if lad_file is not None:
+            lads = lad_file.result()
+            ctx.record("areas", area.boundaries["lad"], len(lads), len(lads))
+            lad_rows = pool.submit(_lad_rows, ctx, lads)
+        else:
+            lad_rows = pool.submit(_lad_rows, ctx, None, geo11.merge(study11[["code", "lad_code"]], on="code")[["lad_code", "geometry"]])
+        lsoa_rows = _lsoa_levels(ctx, pool, geo11, geo21)
+        rows = [*(r.result() for r in lsoa_rows), wards.result(), *lad_rows.result(), *_benchmark_rows(ctx)]
+    ctx.frames.update(geo11=geo11, geo21=geo21, area_rows=rows)  # geo21: real 2021 boundaries only (points are assigned to them)
+
+
+THREADS = 2  # the build's two processes each keep about one core busy; the boundaries take the idle one where there is
+
+
+def _lsoa_levels(ctx: BuildContext, pool: ThreadPoolExecutor, geo11: gpd.GeoDataFrame, geo21: gpd.GeoDataFrame | None) -> list:
+    """Futures of the LSOA 2011 and 2021 rows; without a 2021 boundary file, 2021 LSOAs are drawn with 2011 shapes."""
+    study11, study21 = ctx.frames["study11"], ctx.frames["study21"]
     shapes21 = geo21.assign(shape=SHAPE_BOUNDARY) if geo21 is not None else lsoa21_shapes_from_2011(ctx.frames["link"], geo11, study21)
     if geo21 is None:
         counts = shapes21["shape"].value_counts()
@@ -83,51 +112,42 @@ def build_area_boundaries(ctx: BuildContext) -> None:
         bng21 = np.full(len(shapes21), None, dtype=object)
         reused = shapes21.pop("from11").to_numpy()
         bng21[reused >= 0] = np.asarray(bng11, dtype=object)[reused[reused >= 0]]
-    rows = [_lsoa_rows(study11, geo11.assign(shape="2011 boundary"), "lsoa11", ctx.frames["pop_total"], ctx.frames["pop_10_24"], bng11),
-            _lsoa_rows(study21, shapes21, "lsoa21", ctx.frames["pop_lsoa21"], ctx.frames["pop_lsoa21_10_24"], bng21)]
-    ctx.frames.update(geo11=geo11, geo21=geo21, area_rows_lsoa=rows)  # geo21: real 2021 boundaries only (points are assigned to them)
+    return [pool.submit(_lsoa_rows, study11, geo11.assign(shape="2011 boundary"), "lsoa11", ctx.frames["pop_total"], ctx.frames["pop_10_24"], bng11),
+            pool.submit(_lsoa_rows, study21, shapes21, "lsoa21", ctx.frames["pop_lsoa21"], ctx.frames["pop_lsoa21_10_24"], bng21)]
 
 
-def build_parent_boundaries(ctx: BuildContext) -> None:
-    """The rows of the areas table above LSOAs: wards (dissolved from the LSOAs), LADs (the area's LAD file,
-    or dissolved), the partnership, the region and England. Runs beside build_area_boundaries where it can,
-    reading the LSOA boundaries it needs itself (taking them from the context when that step has run)."""
-    area = ctx.area
-    study11, study21 = ctx.frames["study11"], ctx.frames["study21"]
-    pop_total, pop_10_24 = ctx.frames["pop_total"], ctx.frames["pop_10_24"]
+def _ward_rows(ctx: BuildContext, members: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The wards' rows, dissolved from their LSOAs."""
+    wards = dissolve(members[["ward_code", "geometry"]], by="ward_code").rename(columns={"ward_code": "code"})
+    return _parent_rows(ctx.frames["study11"], wards, "ward", "ward_code", "ward_name", ctx.frames["pop_total"], ctx.frames["pop_10_24"])
 
-    def lsoas(level: str, study: pd.DataFrame) -> gpd.GeoDataFrame:
-        held = ctx.frames.get("geo11" if level == "lsoa11" else "geo21")
-        return held if held is not None else study_geometry(ctx.source_path(area.boundaries[level]), level, study["code"])
 
-    if "lsoa21" in area.boundaries:
-        ward_source = lsoas("lsoa21", study21).merge(study21[["code", "ward_code"]], on="code")
-    else:
-        ward_source = lsoas("lsoa11", study11).merge(study11[["code", "ward_code"]], on="code")
-    wards = dissolve(ward_source[["ward_code", "geometry"]], by="ward_code").rename(columns={"ward_code": "code"})
-    if "lad" in area.boundaries:
-        lads = lad_boundaries(ctx.source_path(area.boundaries["lad"]), area.key, tuple(area.lad_codes))
-        ctx.record("areas", area.boundaries["lad"], len(lads), len(lads))
-    else:
-        members = lsoas("lsoa11", study11).merge(study11[["code", "lad_code"]], on="code")[["lad_code", "geometry"]]
+def _lad_rows(ctx: BuildContext, lads: gpd.GeoDataFrame | None, members: gpd.GeoDataFrame | None = None) -> list[pd.DataFrame]:
+    """The LADs' rows (from the LAD file, else dissolved from their LSOAs) and the partnership's, their union."""
+    if lads is None:
         lads = dissolve(members, by="lad_code").rename(columns={"lad_code": "code"})
-    rows = [_parent_rows(study11, wards, "ward", "ward_code", "ward_name", pop_total, pop_10_24),
-            _parent_rows(study11, lads[["code", "geometry"]], "lad", "lad_code", "lad_name", pop_total, pop_10_24)]
+    area, study11, pop_total, pop_10_24 = ctx.area, ctx.frames["study11"], ctx.frames["pop_total"], ctx.frames["pop_10_24"]
     partnership = gpd.GeoDataFrame({"code": [area.key], "geometry": [shapely.union_all(lads.geometry.values)]}, crs=lads.crs)
-    rows.append(_parent_rows(study11.assign(p=area.key, pn=area.short_name), partnership, "partnership", "p", "pn", pop_total, pop_10_24))
-    lsoa11 = ctx.frames["lsoa11"]
+    return [_parent_rows(study11, lads[["code", "geometry"]], "lad", "lad_code", "lad_name", pop_total, pop_10_24),
+            _parent_rows(study11.assign(p=area.key, pn=area.short_name), partnership, "partnership", "p", "pn", pop_total, pop_10_24)]
+
+
+def _benchmark_rows(ctx: BuildContext) -> list[pd.DataFrame]:
+    """The region's and England's rows (no geometry)."""
+    area, lsoa11, pop_total, pop_10_24 = ctx.area, ctx.frames["lsoa11"], ctx.frames["pop_total"], ctx.frames["pop_10_24"]
+    rows = []
     if area.region_code:
         region = lsoa11[lsoa11["region_code"] == area.region_code]
         rows.append(_parent_rows(region, None, "region", "region_code", "region_name", pop_total, pop_10_24))
     england = lsoa11.assign(c=geography.ENGLAND_CODE, n="England")
     rows.append(_parent_rows(england, None, "country", "c", "n", pop_total, pop_10_24))
-    ctx.frames["area_rows_parents"] = rows
+    return rows
 
 
 def build_areas_table(ctx: BuildContext) -> None:
     """Table areas: every level's codes, names, parents, populations, geometry and display geometry, from
-    the rows of the two boundary steps."""
-    areas = pd.concat([*ctx.frames.pop("area_rows_lsoa"), *ctx.frames.pop("area_rows_parents")], ignore_index=True)
+    the rows of the boundaries step."""
+    areas = pd.concat(ctx.frames.pop("area_rows"), ignore_index=True)
     areas["in_study"] = ~areas["level"].isin(["region", "country"])
     ctx.write("areas", areas)
 

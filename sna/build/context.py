@@ -11,7 +11,7 @@ import pandas as pd
 
 from sna.registry import datasets, sources
 from sna.config import Settings
-from sna.build.readers import ARROW_SOURCES, read_csv, read_once
+from sna.build.readers import read_csv, read_once, read_with_arrow
 from sna.registry.studyarea import StudyArea
 
 
@@ -39,11 +39,11 @@ class BuildContext:
 
     def read_csv(self, source_id: str, columns: list[str] | None = None) -> pd.DataFrame:
         """`columns` of a registered CSV, parsed once per build (sna.build.readers.read_once)."""
-        return read_once(self.source_path(source_id), columns, self.reads, fast=source_id.startswith(ARROW_SOURCES))
+        return read_once(self.source_path(source_id), columns, self.reads, fast=read_with_arrow(source_id))
 
     def read_columns(self, source_id: str, columns: list[str]) -> pd.DataFrame:
         """`columns` of a registered CSV that one step alone reads (parsed for them only, not kept)."""
-        return read_csv(self.source_path(source_id), columns, fast=source_id.startswith(ARROW_SOURCES))
+        return read_csv(self.source_path(source_id), columns, fast=read_with_arrow(source_id))
 
     def header(self, source_id: str) -> pd.Index:
         """The column names of a registered CSV (the file is parsed once per build, as for read_csv)."""

@@ -229,4 +229,4 @@ def _crime_indicators(ctx: BuildContext, crimes: pd.DataFrame, months: list[str]
         else:
             frame = pd.DataFrame({"area_code": area_code, "period": period, "value": count, "numerator": count, "denominator": np.nan})
         national[ind.id] = frame[VALUE_COLUMNS]
-    ctx.values.append(expand_many(ctx, items, national, benchmarks=False))
+    ctx.values.extend(expand_many(ctx, items, national, benchmarks=False))

@@ -34,13 +34,10 @@ def period_of(source_id: str) -> str:
     return next((p for prefix, p in PERIOD_OF_SOURCE.items() if source_id.startswith(prefix)), "")
 
 
-def expand(ctx: BuildContext, ind: Indicator, national: pd.DataFrame, benchmarks: bool = True) -> pd.DataFrame:
-    """Study-area LSOA rows plus every aggregate level for one indicator (see expand_many)."""
-    return expand_many(ctx, [ind], {ind.id: national}, benchmarks)
-
-
-def expand_many(ctx: BuildContext, items: list[Indicator], national: dict[str, pd.DataFrame], benchmarks: bool = True) -> pd.DataFrame:
-    """Study-area LSOA rows plus every aggregate level, in indicator_values form.
+def expand_many(ctx: BuildContext, items: list[Indicator], national: dict[str, pd.DataFrame], benchmarks: bool = True) -> list[pd.DataFrame]:
+    """Study-area LSOA rows plus every aggregate level, in indicator_values form (without note), as parts for
+    ctx.values: the build writes them sorted in one query, so they are not stacked here (England: concatenating
+    five million rows of differently ordered columns in pandas took seconds).
 
     Indicators that aggregate alike (same geography, method, weight and multiplier) are
     aggregated together in one pass. benchmarks=False leaves out the region and England: for
@@ -62,9 +59,7 @@ def expand_many(ctx: BuildContext, items: list[Indicator], national: dict[str, p
                                                 for level, parents in parents_of(ctx, geography)
                                                 if benchmarks or level not in ("region", "country")], ignore_index=True)
         parts.append(aggregate_frames(frames, memberships[geography], method, weights, scale))
-    out = pd.concat(parts, ignore_index=True)
-    out["note"] = None  # in place: assign() would copy every column (England: four million rows)
-    return out
+    return parts
 
 
 def _study_rows(frames: dict[str, pd.DataFrame], study_codes: pd.Series, geography: str) -> pd.DataFrame:
@@ -75,13 +70,14 @@ def _study_rows(frames: dict[str, pd.DataFrame], study_codes: pd.Series, geograp
     for indicator_id, frame in frames.items():
         area = frame["area_code"].to_numpy()
         if not same_values(area, previous):
-            rows, previous = np.flatnonzero(pd.Series(area).isin(study_codes).to_numpy()), area
-            codes = area[rows]
+            keep = pd.Series(area).isin(study_codes).to_numpy()
+            rows = slice(None) if keep.all() else np.flatnonzero(keep)  # England: every row, and no copy before the concatenation
+            previous, codes = area, area[rows]
         columns["area_code"].append(codes)
         for c in VALUE_COLUMNS[1:]:
             columns[c].append(frame[c].to_numpy()[rows])
         ids.append(indicator_id)
-        counts.append(len(rows))
+        counts.append(len(codes))
     return pd.DataFrame({**{c: np.concatenate(parts) for c, parts in columns.items()},
                          "indicator_id": np.repeat(np.array(ids, dtype=object), counts), "level": geography}, copy=False)
 
@@ -136,7 +132,7 @@ def build_lsoa_indicators(ctx: BuildContext) -> None:
             decile = national[ind.column]
             national[ind.id] = decile.assign(value=np.where(decile["value"].isna(), np.nan, np.where(decile["value"] == 1, ind.scale, 0.0)))
 
-    ctx.values.append(expand_many(ctx, [catalogue[i] for i in national], national))
+    ctx.values.extend(expand_many(ctx, [catalogue[i] for i in national], national))
     ctx.frames["national_lsoa_values"] = national
 
 

@@ -51,12 +51,18 @@ class Detached:
     process: object = None
     receiver: object = None
     slots: dict[str, _Slot] = field(default_factory=dict)
+    steps: tuple[str, ...] = ()  # the steps it runs (a group's steps from the one it started at)
 
     def mark(self, ctx: BuildContext, name: str) -> None:
         """The build has reached step `name` in its order: its rows will go here."""
         self.slots[name] = slot = _Slot()
         for attr in ORDERED:
             getattr(ctx, attr).append(slot)
+
+    def finished(self, wait: float = 0.0) -> bool:
+        """Whether the process has sent its result (waiting up to `wait` seconds for it) and the build has passed
+        each of its steps (it may be collected)."""
+        return len(self.slots) == len(self.steps) and self.receiver.poll(wait)
 
     def stop(self) -> None:
         """End the process (the build failed elsewhere)."""
@@ -97,13 +103,13 @@ class Detached:
 
 
 def start(ctx: BuildContext, group: Group, steps: list[Step]) -> Detached:
-    """Fork a process that runs the group's steps in order on a copy of the context as it is now."""
+    """Fork a process that runs the group's steps among `steps` in order on a copy of the context as it is now."""
     import multiprocessing
 
     fork = multiprocessing.get_context("fork")
     receiver, sender = fork.Pipe(duplex=False)
-    detached = Detached(group, receiver=receiver)
     chosen = [s for s in steps if s[0] in group.steps]
+    detached = Detached(group, receiver=receiver, steps=tuple(name for name, _ in chosen))
     detached.process = fork.Process(target=_run, args=(ctx, group, chosen, sender), daemon=True, name="sna-build-worker")
     detached.process.start()
     sender.close()

@@ -27,7 +27,7 @@ from sna.build.crime import build_crime
 from sna.db import SCHEMA_VERSION
 from sna.errors import DatabaseError
 from sna.build.la_indicators import build_la_indicators
-from sna.build.areas import build_area_boundaries, build_areas, build_areas_table, build_parent_boundaries
+from sna.build.areas import build_area_boundaries, build_areas, build_areas_table
 from sna.build.lsoa_indicators import build_lsoa_indicators
 from sna.build.iod_summaries import build_iod_summaries
 from sna.build.places import build_places
@@ -39,7 +39,6 @@ from sna.build.schools import build_schools
 STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
     ("areas and populations", build_areas),
     ("area boundaries", build_area_boundaries),
-    ("ward and LAD boundaries", build_parent_boundaries),
     ("LSOA indicators (IoD 2019, IoD 2025, population)", build_lsoa_indicators),
     ("IoD local authority summaries", build_iod_summaries),
     ("areas table", build_areas_table),
@@ -52,12 +51,17 @@ STEPS: list[tuple[str, Callable[[BuildContext], None]]] = [
 ]
 # Steps that need only what the steps before them left in the context: each group runs in a second process
 # from its first step on, beside the steps that follow, and is collected before the step that needs it
-# (sna.build.parallel); their rows and tables keep their places in the order.
-# The LSOA boundaries are collected before the IoD summaries' process starts, so that it has the LSOA 2011 shapes
-# for the postcodes: the two processes then take about the same time after the LSOA indicators.
-GROUPS = (parallel.Group(("area boundaries",), until="IoD local authority summaries", frames=("geo11", "geo21", "area_rows_lsoa")),
-          parallel.Group(("ward and LAD boundaries",), until="areas table", frames=("area_rows_parents",)),
+# (sna.build.parallel); their rows and tables keep their places in the order. One second process at a time
+# (the machine may have two cores): the boundaries (the LSOA shapes read and repaired once, every level's
+# geometry from them) run beside the LSOA indicators. When the build reaches a group's step while the other
+# group still runs (England's boundaries outlast its LSOA indicators), the step runs here and the group
+# starts at its next step; so the IoD summaries' process starts once the boundaries are collected, with the
+# LSOA 2011 shapes the postcodes need. A group that ends within NEARLY_DONE seconds is waited for instead: the
+# West Midlands' boundaries and LSOA indicators take about as long, and its IoD summaries in the main process
+# made the build 0.4 s slower.
+GROUPS = (parallel.Group(("area boundaries",), until="areas table", frames=("geo11", "geo21", "area_rows")),
           parallel.Group(("IoD local authority summaries", "postcodes", "local authority indicators")))
+NEARLY_DONE = 0.3  # seconds
 
 
 @dataclass(frozen=True)
@@ -98,25 +102,30 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
     groups = GROUPS if parallel.workers_allowed() else ()
     try:
         ctx = BuildContext(area=area, config=config, con=con, code_version=code_version(), progress=progress, inputs=accepted)
-        for name, step in STEPS:
+        for position, (name, step) in enumerate(STEPS):
             if on_step:
                 on_step(name)
             for group in [g for g in running if g.until == name]:
                 _collect(ctx, running.pop(group), step_seconds)
             t0 = time.perf_counter()
             group = next((g for g in groups if name in g.steps), None)
-            if group is not None:
-                if group not in running:
-                    running[group] = parallel.start(ctx, group, STEPS)
+            if group is not None and group not in running:
+                for other in [g for g in running if running[g].finished(wait=NEARLY_DONE)]:
+                    _collect(ctx, running.pop(other), step_seconds, since=t0)
+                if not running:  # else the second process is busy: this step runs here
+                    running[group] = parallel.start(ctx, group, STEPS[position:])
+            if group in running:
                 running[group].mark(ctx, name)
                 continue
             step(ctx)
             step_seconds[name] = round(time.perf_counter() - t0, 2)
         for group in list(running):
             _collect(ctx, running.pop(group), step_seconds)
+        t0 = time.perf_counter()
         _finish(ctx)
         tables = validate(con)
         con.close()
+        step_seconds["values, catalogue, checks and writing out"] = round(time.perf_counter() - t0, 2)
         os.replace(temp, target)
     except BaseException:
         for detached in running.values():
@@ -128,9 +137,13 @@ def build(area_key: str | None = None, config: Settings | None = None, progress:
     return BuildSummary(target, round(time.perf_counter() - started, 2), tables, step_seconds, input_notes + ctx.notes)
 
 
-def _collect(ctx: BuildContext, detached: parallel.Detached, step_seconds: dict[str, float]) -> None:
-    """Wait for a group run in the second process and put its results in place (the wait is timed too)."""
-    t0 = time.perf_counter()
+def _collect(ctx: BuildContext, detached: parallel.Detached, step_seconds: dict[str, float], since: float | None = None) -> None:
+    """Wait for a group run in the second process and put its results in place (the wait, from `since` when
+    given, is timed too). While it is still running, the tables written so far are checkpointed (written out),
+    which closing would do."""
+    t0 = time.perf_counter() if since is None else since
+    if not detached.finished():
+        ctx.con.execute("CHECKPOINT")
     step_seconds.update({f"{name} (second process)": seconds for name, seconds in detached.collect(ctx).items()})
     step_seconds[f"waiting for: {', '.join(detached.group.steps)}"] = round(time.perf_counter() - t0, 2)
 
@@ -217,16 +230,25 @@ VALUE_TYPES = {"indicator_id": "VARCHAR", "area_code": "VARCHAR", "level": "VARC
                "numerator": "DOUBLE", "denominator": "DOUBLE", "note": "VARCHAR"}
 
 
+SMALL_PART = 100_000  # rows
+
+
 def _write_values(con: duckdb.DuckDBPyConnection, parts: list[pd.DataFrame]) -> set[str]:
     """Table indicator_values: every step's rows, stacked and sorted by DuckDB straight from the steps' frames
     (stacking and sorting England's five million rows in pandas, then copying them in, took seconds).
     Returns the indicator ids held."""
-    columns = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in VALUE_TYPES.items())
+    def columns(part: pd.DataFrame) -> str:  # a part without a note column (LSOA indicators) has none
+        held = {c: f'"{c}"' if c in part.columns else "NULL" for c in VALUE_TYPES}
+        return ", ".join(f'CAST({held[c]} AS {t}) AS "{c}"' for c, t in VALUE_TYPES.items())
+
+    small = [part for part in parts if len(part) < SMALL_PART]
+    if len(small) > 1:  # scanned as one frame: DuckDB's set-up per frame cost more than the rows (West Midlands: 30 parts)
+        parts = [part for part in parts if len(part) >= SMALL_PART] + [pd.concat([part.reindex(columns=list(VALUE_TYPES)) for part in small], ignore_index=True)]
     names = [f"_values_{i}" for i in range(len(parts))]
     for name, part in zip(names, parts):
         con.register(name, part)
     try:
-        union = " UNION ALL ".join(f"SELECT {columns} FROM {name}" for name in names)
+        union = " UNION ALL ".join(f"SELECT {columns(part)} FROM {name}" for name, part in zip(names, parts))
         con.execute(f"CREATE OR REPLACE TABLE indicator_values AS {union} ORDER BY indicator_id, level, area_code, period")
     finally:
         for name in names:

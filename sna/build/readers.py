@@ -63,6 +63,12 @@ ARROW_TYPES = ("int64", "double", "string", "bool")  # types whose pandas conver
 PANDAS_MISSING = sorted(STR_NA_VALUES)  # pandas' default missing-value marks (Arrow's lacks "None" and "<NA>")
 
 
+def read_with_arrow(source_id: str) -> bool:
+    """Whether the build parses this registered file with Arrow (read_csv_arrow): one test, used by the build,
+    its bench's stricter baseline and the test that pins the two readers equal."""
+    return source_id.startswith(ARROW_SOURCES)
+
+
 def read_csv_arrow(path: Path, columns: list[str] | None = None) -> pd.DataFrame | None:
     """The frame pd.read_csv(path, usecols=columns, encoding="utf-8-sig") gives, parsed by Arrow's CSV reader
     (several times faster, on both cores); None when the file is not plain enough to be sure of that (a type
