@@ -234,12 +234,16 @@ const LABEL_STYLE = { getColor: [27, 38, 49], getTextAnchor: "middle", backgroun
 function frameLayers(state) {
   const { deck, outline, data } = state;
   const out = [...ringLayers(state)];
-  for (const spec of data.overlays || []) {
-    out.push(overlayLayer(deck, spec, state.overHover && state.overHover.layer === `ov-${spec.id}` ? state.overHover.index : -1));
+  const specs = data.overlays || [];  // labels drawn after (above) the page's other overlays, whatever their order
+  for (const spec of [...specs.filter((o) => o.type !== "labels"), ...specs.filter((o) => o.type === "labels")]) {
+    const at = spec.type === "labels" && state.placed ? state.placed[`ov-${spec.id}`] || {} : undefined;
+    out.push(overlayLayer(deck, spec, state.overHover && state.overHover.layer === `ov-${spec.id}` ? state.overHover.index : -1, at));
   }
   if (!outline) return out;
   const labelled = new Set(data.labels || []);
-  const labels = outline.codes.map((c, i) => ({ c, i })).filter((x) => labelled.has(x.c) && outline.lon[x.i] !== null);
+  const shown = state.placed && (state.placed.la || {});
+  const labels = outline.codes.map((c, i) => ({ c, i }))
+    .filter((x) => labelled.has(x.c) && outline.lon[x.i] !== null && (!shown || x.i in shown));
   return [
     ...out,
     new deck.PolygonLayer({
@@ -248,9 +252,40 @@ function frameLayers(state) {
     }),
     new deck.TextLayer({
       ...LABEL_STYLE, id: "la-labels", data: labels, getPosition: (x) => [outline.lon[x.i], outline.lat[x.i]],
-      getText: (x) => outline.names[x.i], getSize: 14, pickable: false,
+      getText: (x) => outline.names[x.i], getSize: 14, pickable: false, getPixelOffset: (x) => [0, shown ? shown[x.i] : 0],
     }),
   ];
+}
+
+// Labels do not overlap: each is placed where it is, or up to two lines above or below, where that is clear of the labels
+// placed before it (overlay labels first, then LA names), else left out. On the Places map impact-area names
+// lay on top of LA names and of each other. Boxes are estimated from the text's length at the label's size.
+// Returns {group: {i: pixel offset}}, or null while the view is not known (every label drawn where it is).
+function placeLabels(state) {
+  const { deck, outline, data, frameView, container } = state;
+  if (!frameView || !container.clientWidth) return null;
+  const vp = new deck.WebMercatorViewport({ ...frameView, width: container.clientWidth, height: container.clientHeight });
+  const placed = [], kept = {};
+  const place = (group, i, lon, lat, text, size) => {
+    if (lon === null || lon === undefined || lat === null) return;
+    const [x, y] = vp.project([lon, lat]);
+    const w = String(text).length * size * 0.52 + 10, h = size * 1.2 + 4;
+    for (const dy of [0, -h, h, -2 * h, 2 * h]) {
+      const box = [x - w / 2, y + dy - h / 2, x + w / 2, y + dy + h / 2];
+      if (placed.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3])) continue;
+      placed.push(box);
+      (kept[group] = kept[group] || {})[i] = Math.round(dy);
+      return;
+    }
+  };
+  for (const spec of data.overlays || []) {
+    if (spec.type === "labels") spec.text.forEach((text, i) => place(`ov-${spec.id}`, i, spec.lon[i], spec.lat[i], text, 13));
+  }
+  if (outline) {
+    const labelled = new Set(data.labels || []);
+    outline.codes.forEach((c, i) => { if (labelled.has(c)) place("la", i, outline.lon[i], outline.lat[i], outline.names[i], 14); });
+  }
+  return kept;
 }
 
 function renderFrame(state, viewState) {
@@ -266,7 +301,9 @@ function renderFrame(state, viewState) {
       },
     });
   }
-  const key = `${state.frameDataKey}|${state.overHover ? `${state.overHover.layer}:${state.overHover.index}` : ""}`;
+  if (viewState) state.frameView = viewState;
+  state.placed = placeLabels(state);
+  const key = `${state.frameDataKey}|${state.overHover ? `${state.overHover.layer}:${state.overHover.index}` : ""}|${JSON.stringify(state.placed)}`;
   const props = {};
   if (viewState) props.viewState = viewState;
   if (state.frameKey !== key) {
@@ -312,10 +349,11 @@ function polygonOf(rings) {
 
 // Drawn on the outline canvas (no pointer events): picked there by position (overlayAt), and the
 // hovered feature of a clickable overlay highlighted by index, as autoHighlight did.
-function overlayLayer(deck, spec, highlighted = -1) {
+function overlayLayer(deck, spec, highlighted = -1, at = undefined) {
   const n = (spec.lon || spec.paths || spec.rings || []).length;
   if (!OVERLAY_ROWS.has(spec)) OVERLAY_ROWS.set(spec, Array.from({ length: n }, (_, i) => i));  // one array per rerun's spec: a hover redraw reuses the attributes
-  const common = { id: `ov-${spec.id}`, data: OVERLAY_ROWS.get(spec), pickable: !!(spec.tip || spec.pick),
+  const rows = at ? Object.keys(at).map(Number) : OVERLAY_ROWS.get(spec);  // labels: those placed, at their offsets
+  const common = { id: `ov-${spec.id}`, data: rows, pickable: !!(spec.tip || spec.pick),
                    highlightedObjectIndex: spec.pick ? highlighted : -1, highlightColor: [255, 255, 255, 140] };
   if (spec.type === "points") {
     return new deck.ScatterplotLayer({
@@ -339,6 +377,7 @@ function overlayLayer(deck, spec, highlighted = -1) {
   }
   return new deck.TextLayer({  // "labels"
     ...common, ...LABEL_STYLE, getPosition: (i) => [spec.lon[i], spec.lat[i]], getText: (i) => spec.text[i], getSize: 13,
+    getPixelOffset: (i) => [0, at ? at[i] : 0],
   });
 }
 
@@ -528,7 +567,7 @@ export default function (component) {
           },
           onHover: (info) => hover(state, info),
           onClick: (info, event) => pick(state, info, event),
-          onViewStateChange: ({ viewState }) => { if (state.frameDeck) state.frameDeck.setProps({ viewState }); },
+          onViewStateChange: ({ viewState }) => { if (state.frameDeck) renderFrame(state, viewState); },
           getCursor: ({ isHovering }) => (isHovering ? "pointer" : "grab"),
           onAfterRender: ({ gl }) => {
             if (!allLoaded(state.deckgl)) return;
