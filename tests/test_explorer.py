@@ -310,7 +310,7 @@ def test_explorer_levels(built_db, level, count):
 def test_explorer_schemes_and_classes(built_db, scheme):
     at = run(EXPLORER)
     at.selectbox(key="scheme").set_value(scheme).run()
-    at.slider(key="k").set_value(7).run()
+    at.selectbox(key="k").set_value(7).run()
     assert not at.exception and len(legend_rows(at)) == 7
 
 
