@@ -54,19 +54,26 @@ CHANGE_TO = "IoD2025"  # the first other indicator of the default theme held at 
 APPS = {"explorer": ("app.py", "Area_explorer"), "floor": ("bench/floor_app.py", "")}
 
 
-async def one_session(url: str, page: str) -> dict:
+async def one_session(url: str, page: str, delay: float = 0.0, think: float | None = None) -> dict:
+    """A visitor who loads the page and changes the indicator. Burst (think None): the session's time is its
+    whole wall time, from connecting. Spread: it arrives after `delay` seconds and reads for `think` seconds
+    between load and change; its time is then its load plus its change, without the pause."""
+    await asyncio.sleep(delay)
     started = time.perf_counter()
     try:
         session = await open_session(url, page)
         try:
             load = await session.rerun()
+            if think is not None:
+                await asyncio.sleep(think)
             change = await session.choose("indicator", CHANGE_TO)
         finally:
             await session.ws.close()
     except Exception as exc:  # a timeout or a dropped connection is an error, not a crash of the bench
         return {"error": f"{type(exc).__name__}: {exc}"[:200], "seconds": time.perf_counter() - started}
     error = load.exception or change.exception
-    return {"seconds": time.perf_counter() - started, "load_s": load.seconds, "change_s": change.seconds,
+    seconds = time.perf_counter() - started if think is None else load.seconds + change.seconds
+    return {"seconds": seconds, "load_s": load.seconds, "change_s": change.seconds,
             "load_bytes": load.bytes, "change_bytes": change.bytes, **({"error": error} if error else {})}
 
 
@@ -74,30 +81,11 @@ async def wave(url: str, sessions: int, page: str = APPS["explorer"][1]) -> list
     return await asyncio.gather(*(one_session(url, page) for _ in range(sessions)))
 
 
-async def spread_session(url: str, page: str, delay: float, think: float) -> dict:
-    """A visitor arriving after `delay` seconds who reads for `think` seconds between load and change."""
-    await asyncio.sleep(delay)
-    started = time.perf_counter()
-    try:
-        session = await open_session(url, page)
-        try:
-            load = await session.rerun()
-            await asyncio.sleep(think)
-            change = await session.choose("indicator", CHANGE_TO)
-        finally:
-            await session.ws.close()
-    except Exception as exc:
-        return {"error": f"{type(exc).__name__}: {exc}"[:200], "seconds": time.perf_counter() - started}
-    error = load.exception or change.exception
-    return {"seconds": load.seconds + change.seconds, "load_s": load.seconds, "change_s": change.seconds,
-            "load_bytes": load.bytes, "change_bytes": change.bytes, **({"error": error} if error else {})}
-
-
 async def spread_wave(url: str, page: str, sessions: int, window: float, think: tuple[float, float], seed: int = 13) -> list[dict]:
     rng = np.random.default_rng(seed)
     delays = np.linspace(0, window, sessions, endpoint=False)
     thinks = rng.uniform(think[0], think[1], sessions)
-    return await asyncio.gather(*(spread_session(url, page, float(d), float(t)) for d, t in zip(delays, thinks)))
+    return await asyncio.gather(*(one_session(url, page, float(d), float(t)) for d, t in zip(delays, thinks)))
 
 
 def _own_cpu() -> float:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from sna.ui import nodelay
 
-nodelay.once()  # the app's own server fix (sna.ui.nodelay): without it every rerun here waited ~40 ms too
+nodelay.once()
 
 st.title("Load floor")
 choice = st.selectbox("Indicator", ["Violence with injury", "IoD2025 income"], key="indicator")

@@ -71,7 +71,7 @@ with st.sidebar:
     st.header("Map classes")
     schemes = scheme_labels()
     scheme = st.selectbox("Classification", list(schemes), format_func=schemes.get, key="scheme")
-    # A list, not a slider: the slider's code is 7 more files for a first visit to fetch before the map shows.
+    # A list, not a slider: the slider's code was 7-8 more files for a first visit to fetch before the map shows.
     k = st.selectbox("Number of classes", [3, 4, 5, 6, 7], index=2, key="k")
 
 ind = ex.indicator(cat, indicator_id)

@@ -123,11 +123,12 @@ http {{
 
 def nginx_conf(run: Path, address: str, port: int, backends: list[int], frontend: Path) -> str:
     user = f"user {worker_user()};" if worker_user() else ""
-    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in backends)
-    pinned = "".join(
-        f"    upstream sna_{i} {{\n        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;\n"
-        + "".join(f"        server 127.0.0.1:{q} backup;\n" for q in backends if q != p) + "    }\n"
-        for i, p in enumerate(backends))
+    def server(port: int, backup: bool = False) -> str:
+        return f"        server 127.0.0.1:{port} {'backup' if backup else 'max_fails=1 fail_timeout=5s'};\n"
+
+    servers = "".join(server(p) for p in backends).rstrip("\n")
+    pinned = "".join(f"    upstream sna_{i} {{\n{server(p)}" + "".join(server(q, backup=True) for q in backends if q != p) + "    }\n"
+                     for i, p in enumerate(backends))
     return NGINX_CONF.format(processes=len(backends), run=run, user=user, servers=servers, address=address, port=port,
                              body_mb=MAX_BYTES // (1024 * 1024) + 1, frontend=frontend, pinned_upstreams=pinned,
                              pinned_map="".join(f'        "{i}" sna_{i};\n' for i in range(len(backends))),

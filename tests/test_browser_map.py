@@ -227,17 +227,13 @@ def test_labels_do_not_overlap_and_none_is_lost(browser, served_app, artifacts):
     page.wait_for_function("() => { const s = globalThis.__snaMaps && globalThis.__snaMaps.places_map; "
                            "return s && s.root.dataset.drawn === String(s.version) && s.placed; }", timeout=90000)
     placed = page.evaluate("""() => { const s = globalThis.__snaMaps.places_map, spec = s.data.overlays.find((o) => o.type === 'labels');
-        const vp = s.frameDeck.getViewports()[0], boxes = [];
-        const box = (lon, lat, text, size, dy) => { const [x, y] = vp.project([lon, lat]);
-            const w = text.length * size * 0.52 + 10, h = size * 1.2 + 4; return [x - w / 2, y + dy - h / 2, x + w / 2, y + dy + h / 2]; };
-        for (const [i, dy] of Object.entries(s.placed['ov-' + spec.id] || {})) boxes.push(box(spec.lon[i], spec.lat[i], spec.text[i], 13, dy));
-        for (const [i, dy] of Object.entries(s.placed.la || {})) boxes.push(box(s.outline.lon[i], s.outline.lat[i], s.outline.names[i], 14, dy));
+        const boxes = s.labelBoxes;  // each label's box, where the map placed it
         const overlaps = boxes.filter((a, j) => boxes.some((b, k) => k > j && a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3])).length;
         return { places: spec.text.length, placedPlaces: Object.keys(s.placed['ov-' + spec.id] || {}).length,
-                 las: (s.data.labels || []).length, placedLas: Object.keys(s.placed.la || {}).length, overlaps }; }""")
+                 las: (s.data.labels || []).length, placedLas: Object.keys(s.placed.la || {}).length, boxes: boxes.length, overlaps }; }""")
     assert placed["places"] >= 9 and placed["placedPlaces"] == placed["places"]
     assert placed["las"] == 7 and placed["placedLas"] == placed["las"]
-    assert placed["overlaps"] == 0
+    assert placed["boxes"] == placed["placedPlaces"] + placed["placedLas"] and placed["overlaps"] == 0
     page.locator(".sna-map-canvas").first.screenshot(path=str(artifacts / "map_places_labels.png"))
     assert log.unexplained() == []
     page.close()

@@ -98,28 +98,25 @@ function tooltipText(state, area) {
 // areas' canvas has no multisampling and no blending (alpha 1): a pixel is one area's id or 0.
 const HIGHLIGHT = [30, 60, 90, 110];
 
-function idLayer(state) {
-  const { deck, geo } = state;
-  return new deck.PolygonLayer({
-    id: "areas", data: geo.parts, getPolygon: (p) => p.polygon, positionFormat: "XY", _normalize: true,
+// The areas filled by `fill` (area index -> RGBA); `trigger` changes when the fill does.
+function areasLayer(state, fill, trigger) {
+  return new state.deck.PolygonLayer({
+    id: "areas", data: state.geo.parts, getPolygon: (p) => p.polygon, positionFormat: "XY", _normalize: true,
     filled: true, stroked: false, pickable: true, autoHighlight: false, opacity: 1,
-    getFillColor: (p) => [(p.a + 1) & 255, ((p.a + 1) >> 8) & 255, ((p.a + 1) >> 16) & 255, 255],
-    updateTriggers: { getFillColor: "ids" },
+    getFillColor: (p) => fill(p.a), updateTriggers: { getFillColor: trigger },
   });
 }
+
+const idLayer = (state) => areasLayer(state, (a) => [(a + 1) & 255, ((a + 1) >> 8) & 255, ((a + 1) >> 16) & 255, 255], "ids");
 
 // The first frame of a geometry is drawn in colour, on the deck's own canvas, from the same colour table:
 // waiting for the id frame's read-back before anything showed made the first map 4% later (by its next
 // frame; 16% by the drawn mark). The id image is drawn when the browser is next idle (toIds), and from
 // then on the 2D canvas shows the areas.
 function colourLayer(state) {
-  const { deck, geo } = state, lut = state.lut;
-  return new deck.PolygonLayer({
-    id: "areas", data: geo.parts, getPolygon: (p) => p.polygon, positionFormat: "XY", _normalize: true,
-    filled: true, stroked: false, pickable: true, autoHighlight: false, opacity: 1,
-    getFillColor: (p) => { const c = lut[p.a + 1]; return [c & 255, (c >>> 8) & 255, (c >>> 16) & 255, c >>> 24]; },
-    updateTriggers: { getFillColor: `colour-${state.version}` },
-  });
+  const lut = state.lut;
+  return areasLayer(state, (a) => { const c = lut[a + 1]; return [c & 255, (c >>> 8) & 255, (c >>> 16) & 255, c >>> 24]; },
+                    `colour-${state.version}`);
 }
 
 // state.mode: "colour" (the deck's canvas shows the areas), "converting" (its next frame draws the ids,
@@ -240,10 +237,8 @@ function frameLayers(state) {
     out.push(overlayLayer(deck, spec, state.overHover && state.overHover.layer === `ov-${spec.id}` ? state.overHover.index : -1, at));
   }
   if (!outline) return out;
-  const labelled = new Set(data.labels || []);
   const shown = state.placed && (state.placed.la || {});
-  const labels = outline.codes.map((c, i) => ({ c, i }))
-    .filter((x) => labelled.has(x.c) && outline.lon[x.i] !== null && (!shown || x.i in shown));
+  const labels = labelledLas(state).filter((i) => !shown || i in shown);
   return [
     ...out,
     new deck.PolygonLayer({
@@ -251,10 +246,17 @@ function frameLayers(state) {
       filled: false, stroked: true, getLineColor: [40, 40, 40], lineWidthMinPixels: 1.5, pickable: false,
     }),
     new deck.TextLayer({
-      ...LABEL_STYLE, id: "la-labels", data: labels, getPosition: (x) => [outline.lon[x.i], outline.lat[x.i]],
-      getText: (x) => outline.names[x.i], getSize: 14, pickable: false, getPixelOffset: (x) => [0, shown ? shown[x.i] : 0],
+      ...LABEL_STYLE, id: "la-labels", data: labels, getPosition: (i) => [outline.lon[i], outline.lat[i]],
+      getText: (i) => outline.names[i], getSize: 14, pickable: false, getPixelOffset: (i) => [0, shown ? shown[i] : 0],
     }),
   ];
+}
+
+// The LAs the page asked to label that have a label point (indices into the outline file).
+function labelledLas(state) {
+  const { outline, data } = state;
+  const labelled = new Set(data.labels || []);
+  return outline.codes.map((c, i) => (labelled.has(c) && outline.lon[i] !== null ? i : -1)).filter((i) => i >= 0);
 }
 
 // Labels do not overlap: each is placed where it is, or up to two lines above or below, where that is clear of the labels
@@ -267,7 +269,7 @@ function placeLabels(state) {
   const vp = new deck.WebMercatorViewport({ ...frameView, width: container.clientWidth, height: container.clientHeight });
   const placed = [], kept = {};
   const place = (group, i, lon, lat, text, size) => {
-    if (lon === null || lon === undefined || lat === null) return;
+    if (lon === null || lon === undefined) return;
     const [x, y] = vp.project([lon, lat]);
     const w = String(text).length * size * 0.52 + 10, h = size * 1.2 + 4;
     for (const dy of [0, -h, h, -2 * h, 2 * h]) {
@@ -281,10 +283,8 @@ function placeLabels(state) {
   for (const spec of data.overlays || []) {
     if (spec.type === "labels") spec.text.forEach((text, i) => place(`ov-${spec.id}`, i, spec.lon[i], spec.lat[i], text, 13));
   }
-  if (outline) {
-    const labelled = new Set(data.labels || []);
-    outline.codes.forEach((c, i) => { if (labelled.has(c)) place("la", i, outline.lon[i], outline.lat[i], outline.names[i], 14); });
-  }
+  if (outline) for (const i of labelledLas(state)) place("la", i, outline.lon[i], outline.lat[i], outline.names[i], 14);
+  state.labelBoxes = placed;  // the boxes kept clear of each other (tests read them)
   return kept;
 }
 
