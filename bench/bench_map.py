@@ -13,7 +13,10 @@
 4. A pan frame: a drag's pointer move to the animation frame after the one that drew it (median of 8),
    with the last frame's read-back and paint of the areas' id image.
 
-Usage: python bench/bench_map.py [--rounds 3] [--no-explorer] [--proxy: the explorer through nginx too]   (SNA_DB picks the build; for England:
+With --floor, the explorer also runs with no map (time to every element shown) and with the folium map in
+place of its own (bench/explorer_variant.py): the floor the explorer's other elements set for any map.
+
+Usage: python bench/bench_map.py [--rounds 3] [--no-explorer] [--proxy: the explorer through nginx too] [--floor]   (SNA_DB picks the build; for England:
 SNA_DB=/tmp/map-england.duckdb SNA_BENCH_INDICATORS=iod19_imd_score,iod19_income_rank python bench/bench_map.py
 --rounds 1 --no-explorer: England's build has 2011 LSOA boundaries only)
 """
@@ -40,6 +43,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader",
 IDS_READY = "() => globalThis.__snaMaps.map.mode === 'ids'"
 MAP_DRAWN = """(after) => { const s = globalThis.__snaMaps && globalThis.__snaMaps.map;
     return !!s && s.version > after && s.root.dataset.drawn === String(s.version); }"""
+
+
+# The explorer without a map: its time is to every element shown (the ranked table there, no placeholder left).
+PAGE_SHOWN = """() => document.querySelector('.st-key-ranked') && !document.querySelector('[data-testid="stSkeleton"]')
+    && !document.querySelector('[data-testid="stStatusWidget"]') ? performance.now() : null"""
 
 
 def naive_geojson(level: str) -> tuple[int, int]:
@@ -78,7 +86,7 @@ def cold_load(browser, url: str, kind: str, n: int, timeout_s: float = 600) -> f
     start = time.perf_counter()
     page.goto(url, wait_until="commit")
     try:
-        if kind == "folium":
+        if kind.endswith("folium"):
             drawn = None
             while drawn is None:
                 if time.perf_counter() - start > timeout_s:
@@ -86,6 +94,8 @@ def cold_load(browser, url: str, kind: str, n: int, timeout_s: float = 600) -> f
                 page.wait_for_timeout(30)
                 drawn = _folium_drawn(page, n)
             return (drawn - page.evaluate("() => performance.timeOrigin")) / 1000
+        if kind.endswith("no-map"):
+            return page.wait_for_function(PAGE_SHOWN, timeout=timeout_s * 1000, polling="raf").json_value() / 1000
         page.wait_for_function(MAP_DRAWN, arg=0, timeout=timeout_s * 1000, polling=50)
         return page.evaluate("() => globalThis.__snaMaps.map.timing.drawn") / 1000
     finally:
@@ -222,6 +232,8 @@ def main() -> None:
     parser.add_argument("--no-explorer", action="store_true", help="skip the real Area explorer (e.g. on England)")
     parser.add_argument("--no-folium", action="store_true")
     parser.add_argument("--proxy", action="store_true", help="also the real explorer through scripts/serve.py (nginx, 1 process)")
+    parser.add_argument("--floor", action="store_true", help="also the explorer with no map (every element shown) and with the "
+                        "folium map in place of its own (bench/explorer_variant.py): the floor its other elements set")
     args = parser.parse_args()
     if not settings().db_path.exists():
         sys.exit(f"No database at {settings().db_path}: python -m sna build")
@@ -240,6 +252,10 @@ def main() -> None:
         servers["folium"] = _serve(ROOT / "bench" / "folium_inline_page.py", env)
     if not args.no_explorer:
         servers["explorer"] = _serve(ROOT / "app.py", env)
+    if args.floor:
+        for variant in ("folium", "none"):
+            servers[f"explorer-{'no-map' if variant == 'none' else variant}"] = _serve(ROOT / "bench" / "explorer_variant.py",
+                                                                                    {**env, "SNA_BENCH_MAP": variant})
     site = None
     if args.proxy:  # the hosting recipe: nginx serves the front end's files, one Streamlit process behind it
         sys.path.insert(0, str(ROOT / "scripts"))
@@ -278,11 +294,12 @@ def main() -> None:
 
     print(f"areas: {n:,} LSOAs ({level}); naive GeoJSON {naive:,} B. Machine shared with other sessions (2 cores).")
     folium = med("folium")
-    for kind in ("map", "explorer", "explorer-proxy"):
+    for kind in ("map", "explorer", "explorer-proxy", "explorer-folium", "explorer-no-map"):
         if kind in times:
             runs = [None if t is None else round(t, 2) for t in times[kind]]
             ratio = f"; ratio to folium {med(kind) / folium:.2f}" if folium else ""
-            print(f"drawn map, {kind}: {med(kind):.2f} s (runs {runs}){ratio}")
+            what = "every element shown, explorer with no map" if kind == "explorer-no-map" else f"drawn map, {kind}"
+            print(f"{what}: {med(kind):.2f} s (runs {runs}){ratio}")
     if "folium" in times:
         print(f"drawn map, folium: {folium:.2f} s (runs {[None if t is None else round(t, 2) for t in times['folium']]})"
               if folium else "drawn map, folium: never drew within the time limit")

@@ -51,6 +51,12 @@ def page_html(indicator_id: str, built: str) -> str:
     return html.replace('<link rel="stylesheet" href="inline:leaflet.css"/>', f"<style>{(STATIC / 'leaflet.css').read_text()}</style>")
 
 
-st.set_page_config(page_title="bench: folium", layout="wide")
-nodelay.once()  # the app's own server fix (sna.ui.nodelay), so the pages are compared on equal terms
-components.html(page_html(INDICATOR, ui.version()), height=540)
+def folium_map() -> None:
+    """The folium map as an element (also drawn in place of the explorer's own map by explorer_variant.py)."""
+    components.html(page_html(INDICATOR, ui.version()), height=540)
+
+
+if __name__ == "__main__":  # Streamlit runs the page as __main__; explorer_variant.py imports folium_map
+    st.set_page_config(page_title="bench: folium", layout="wide")
+    nodelay.once()  # the app's own server fix (sna.ui.nodelay), so the pages are compared on equal terms
+    folium_map()
