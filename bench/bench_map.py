@@ -253,9 +253,8 @@ def main() -> None:
     if not args.no_explorer:
         servers["explorer"] = _serve(ROOT / "app.py", env)
     if args.floor:
-        for variant in ("folium", "none"):
-            servers[f"explorer-{'no-map' if variant == 'none' else variant}"] = _serve(ROOT / "bench" / "explorer_variant.py",
-                                                                                    {**env, "SNA_BENCH_MAP": variant})
+        for kind, variant in {"explorer-folium": "folium", "explorer-no-map": "none"}.items():
+            servers[kind] = _serve(ROOT / "bench" / "explorer_variant.py", {**env, "SNA_BENCH_MAP": variant})
     site = None
     if args.proxy:  # the hosting recipe: nginx serves the front end's files, one Streamlit process behind it
         sys.path.insert(0, str(ROOT / "scripts"))

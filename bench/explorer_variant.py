@@ -23,12 +23,16 @@ from sna import ui  # noqa: E402
 from sna.ui import maps  # noqa: E402
 
 VARIANT = os.environ.get("SNA_BENCH_MAP", "none")
+# ui.pages as the app defines it: this script runs again on every rerun, when ui.pages is already replaced.
+_app_pages = getattr(ui.pages, "app_pages", ui.pages)
 
 
 def _absolute_pages(with_home: bool = False) -> list[tuple[str, str, str]]:
     """The app's pages by absolute path: this script is in bench/, and page links resolve beside the main script."""
-    listed = ([ui.HOME] if with_home else []) + ui.PAGES  # as ui.pages lists them (that function is replaced below)
-    return [(str(ROOT / file), label, purpose) for file, label, purpose in listed if (ROOT / file).exists()]
+    return [(str(ROOT / file), label, purpose) for file, label, purpose in _app_pages(with_home=with_home)]
+
+
+_absolute_pages.app_pages = _app_pages
 
 
 def _no_map(**_kwargs) -> None:

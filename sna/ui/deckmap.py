@@ -164,9 +164,9 @@ def preload(urls: list[str], key: str = "map_preload") -> None:
     """An invisible element, placed before the page's widgets, that starts fetching deck.gl and these
     geometry files. The map's code otherwise starts only after the widgets' own code (some 80 chunks on
     the explorer) has loaded and React has shown them, so the explorer's map was drawn 0.3-0.6 s later
-    than on a page with the map alone (issue 10). Since Streamlit's front end began revealing a run's
-    elements together (this one with them), it no longer measurably helps: without it, the explorer's map
-    was drawn 1-3% later (2026-12-07, 6-8 cold loads each way, within the noise); links that preload the
+    than on a page with the map alone (issue 10). Measured again on 2026-12-07, it no longer measurably
+    helps: Streamlit's front end now showed a run's elements together, this one with them; without it the
+    explorer's map was drawn 1-3% later (2026-12-07, 6-8 cold loads each way, within the noise); links that preload the
     same files from a markdown element made it 5% later (their downloads compete with the widgets' chunks)."""
     _component(key=key, data={"preload": True, "lib": library_urls(), "geo": urls}, height="content")
 
